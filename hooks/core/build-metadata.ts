@@ -65,3 +65,42 @@ export function buildMetadataFromEnvironment(
     author: env[BuildEnv.author] ?? "",
   };
 }
+
+/** The length of a short commit id, as git and the forges show it. */
+export const SHORT_COMMIT_LENGTH = 7;
+
+/** The short form of a commit id (`a1b2c3d`). */
+export function shortCommit(commit: string): string {
+  return commit.trim().slice(0, SHORT_COMMIT_LENGTH);
+}
+
+/**
+ * The web page of a commit, when the repository URL is known: `<repo>/commit/<sha>` for GitHub,
+ * GitLab and most forges, `<repo>/commits/<sha>` for Bitbucket. Accepts web URLs, `.git` clone URLs
+ * and `git@host:owner/repo.git` SSH addresses. Returns `undefined` when there is no usable URL or the
+ * commit is not a hexadecimal id.
+ */
+export function commitUrl(repositoryUrl: string | undefined, commit: string): string | undefined {
+  const sha = commit.trim();
+  if (!/^[0-9a-f]{4,64}$/i.test(sha)) return undefined;
+  const base = repositoryWebUrl(repositoryUrl ?? "");
+  if (base === undefined) return undefined;
+  const path = new URL(base).hostname.includes("bitbucket") ? "commits" : "commit";
+  return `${base}/${path}/${sha}`;
+}
+
+function repositoryWebUrl(repositoryUrl: string): string | undefined {
+  let url = repositoryUrl.trim().replace(/^(?:ssh|git):\/\/(?:[^@/]+@)?/, "https://");
+  const scp = /^[\w.-]+@([\w.-]+):(?!\/)(.+)$/.exec(url);
+  if (scp !== null) url = `https://${scp[1]}/${scp[2]}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return undefined;
+  const path = parsed.pathname.replace(/\/+$/, "").replace(/\.git$/, "");
+  if (path === "") return undefined;
+  return `${parsed.protocol}//${parsed.host}${path}`;
+}
