@@ -1,0 +1,294 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { LoadBalancerConfig, ServiceConfig } from "./config";
+import type { Tags } from "./tags";
+
+/** TLS policy of HTTPS listeners: TLS 1.3 and 1.2 only. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/**
+ * Target group health checks: a new task is healthy after 2 passes 5 s apart (about 10–15 s from
+ * its first answer), and out after 2 failures.
+ */
+export const HEALTH_CHECK = {
+  intervalSeconds: 5,
+  timeoutSeconds: 4,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  matcher: "200-299",
+} as const;
+
+export interface LoadBalancerArgs {
+  readonly config: LoadBalancerConfig;
+  readonly vpcId: pulumi.Input<string>;
+  /** Public subnets (internet-facing) or private subnets (internal). */
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly tags: Tags;
+}
+
+/**
+ * The stack's Application Load Balancer and its security group. Each service adds its own
+ * production and test listeners (see ServiceTraffic): CodeDeploy switches a listener's default
+ * action between a service's blue and green target groups, so every service gets its own pair of
+ * ports on the one ALB. With a certificate, port 80 redirects to HTTPS.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+  public readonly arn: pulumi.Output<string>;
+  public readonly arnSuffix: pulumi.Output<string>;
+  public readonly dnsName: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string>;
+  /** `https` with a certificate, else `http`. */
+  public readonly scheme: "http" | "https";
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("greenlight:loadbalancer:LoadBalancer", name, {}, opts);
+    const { config, tags } = args;
+    this.scheme = config.certificateArn ? "https" : "http";
+
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-alb`,
+      {
+        vpcId: args.vpcId,
+        description: "Greenlight ALB: listener ports from configured ranges only",
+        tags: { ...tags, Name: `${name}-alb` },
+      },
+      { parent: this },
+    );
+    this.securityGroupId = securityGroup.id;
+
+    const alb = new aws.lb.LoadBalancer(
+      `${name}-alb`,
+      {
+        loadBalancerType: "application",
+        internal: config.internal,
+        securityGroups: [securityGroup.id],
+        subnets: args.subnetIds,
+        idleTimeout: config.idleTimeoutSeconds,
+        enableDeletionProtection: config.deletionProtection,
+        dropInvalidHeaderFields: true,
+        tags,
+      },
+      { parent: this },
+    );
+    this.arn = alb.arn;
+    this.arnSuffix = alb.arnSuffix;
+    this.dnsName = alb.dnsName;
+
+    if (config.certificateArn && config.httpRedirect) {
+      config.prodIngressCidrs.forEach((cidr, i) => {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-redirect-${i}`,
+          {
+            securityGroupId: securityGroup.id,
+            description: "HTTP, redirected to HTTPS",
+            ipProtocol: "tcp",
+            fromPort: 80,
+            toPort: 80,
+            cidrIpv4: cidr,
+            tags,
+          },
+          { parent: this },
+        );
+      });
+      new aws.lb.Listener(
+        `${name}-redirect`,
+        {
+          loadBalancerArn: alb.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultActions: [
+            {
+              type: "redirect",
+              redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+            },
+          ],
+          tags,
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({
+      arn: this.arn,
+      dnsName: this.dnsName,
+      securityGroupId: this.securityGroupId,
+    });
+  }
+}
+
+export interface ServiceTrafficArgs {
+  readonly service: ServiceConfig;
+  readonly config: LoadBalancerConfig;
+  readonly loadBalancer: LoadBalancer;
+  readonly vpcId: pulumi.Input<string>;
+  readonly vpcCidr: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+/**
+ * One service's share of the load balancer: a blue and a green target group, a production and a
+ * test listener (both start on blue; CodeDeploy owns their default actions from then on), the ALB
+ * ingress rules for those ports and the tasks' security group, which admits only the ALB.
+ */
+export class ServiceTraffic extends pulumi.ComponentResource {
+  public readonly blueTargetGroup: aws.lb.TargetGroup;
+  public readonly greenTargetGroup: aws.lb.TargetGroup;
+  public readonly prodListener: aws.lb.Listener;
+  public readonly testListener: aws.lb.Listener;
+  public readonly taskSecurityGroupId: pulumi.Output<string>;
+  public readonly prodUrl: pulumi.Output<string>;
+  public readonly testUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceTrafficArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("greenlight:loadbalancer:ServiceTraffic", name, {}, opts);
+    const { service, config, loadBalancer, tags } = args;
+    const protocol = loadBalancer.scheme === "https" ? "HTTPS" : "HTTP";
+
+    const targetGroup = (color: "blue" | "green") =>
+      new aws.lb.TargetGroup(
+        `${name}-${color}`,
+        {
+          vpcId: args.vpcId,
+          targetType: "ip",
+          protocol: "HTTP",
+          port: service.containerPort,
+          deregistrationDelay: config.deregistrationDelaySeconds,
+          healthCheck: {
+            enabled: true,
+            protocol: "HTTP",
+            path: service.healthCheckPath,
+            port: "traffic-port",
+            interval: HEALTH_CHECK.intervalSeconds,
+            timeout: HEALTH_CHECK.timeoutSeconds,
+            healthyThreshold: HEALTH_CHECK.healthyThreshold,
+            unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
+            matcher: HEALTH_CHECK.matcher,
+          },
+          tags: { ...tags, color },
+        },
+        { parent: this },
+      );
+    this.blueTargetGroup = targetGroup("blue");
+    this.greenTargetGroup = targetGroup("green");
+
+    const listener = (role: "prod" | "test", port: number) =>
+      new aws.lb.Listener(
+        `${name}-${role}`,
+        {
+          loadBalancerArn: loadBalancer.arn,
+          port,
+          protocol,
+          certificateArn: config.certificateArn,
+          sslPolicy: config.certificateArn ? TLS_POLICY : undefined,
+          defaultActions: [{ type: "forward", targetGroupArn: this.blueTargetGroup.arn }],
+          tags: { ...tags, role },
+        },
+        // CodeDeploy rewrites the default action at every deployment; never put it back.
+        { parent: this, ignoreChanges: ["defaultActions"] },
+      );
+    this.prodListener = listener("prod", service.prodPort);
+    this.testListener = listener("test", service.testPort);
+
+    const ingress = (
+      suffix: string,
+      port: number,
+      source: { cidrIpv4: pulumi.Input<string> },
+      description: string,
+    ) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-${suffix}`,
+        {
+          securityGroupId: loadBalancer.securityGroupId,
+          description,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          ...source,
+          tags,
+        },
+        { parent: this },
+      );
+    config.prodIngressCidrs.forEach((cidr, i) =>
+      ingress(`prod-${i}`, service.prodPort, { cidrIpv4: cidr }, `${service.name} production`),
+    );
+    config.testIngressCidrs.forEach((cidr, i) =>
+      ingress(`test-${i}`, service.testPort, { cidrIpv4: cidr }, `${service.name} test`),
+    );
+    ingress(
+      "test-vpc",
+      service.testPort,
+      { cidrIpv4: args.vpcCidr },
+      `${service.name} test, from the VPC`,
+    );
+
+    const tasks = new aws.ec2.SecurityGroup(
+      `${name}-tasks`,
+      {
+        vpcId: args.vpcId,
+        description: `Greenlight ${service.name} tasks: the container port from the ALB only`,
+        tags: { ...tags, Name: `${name}-tasks` },
+      },
+      { parent: this },
+    );
+    this.taskSecurityGroupId = tasks.id;
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-tasks-from-alb`,
+      {
+        securityGroupId: tasks.id,
+        description: "Container port from the load balancer",
+        ipProtocol: "tcp",
+        fromPort: service.containerPort,
+        toPort: service.containerPort,
+        referencedSecurityGroupId: loadBalancer.securityGroupId,
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-alb-to-tasks`,
+      {
+        securityGroupId: loadBalancer.securityGroupId,
+        description: `${service.name} targets and health checks`,
+        ipProtocol: "tcp",
+        fromPort: service.containerPort,
+        toPort: service.containerPort,
+        referencedSecurityGroupId: tasks.id,
+        tags,
+      },
+      { parent: this },
+    );
+    // Tasks call out to ECR, CloudWatch Logs and their own dependencies.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-tasks-out`,
+      {
+        securityGroupId: tasks.id,
+        description: "Outbound from the tasks",
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        tags,
+      },
+      { parent: this },
+    );
+
+    const scheme = loadBalancer.scheme;
+    this.prodUrl = pulumi.interpolate`${scheme}://${loadBalancer.dnsName}${portSuffix(scheme, service.prodPort)}`;
+    this.testUrl = pulumi.interpolate`${scheme}://${loadBalancer.dnsName}${portSuffix(scheme, service.testPort)}`;
+
+    this.registerOutputs({
+      blueTargetGroupArn: this.blueTargetGroup.arn,
+      greenTargetGroupArn: this.greenTargetGroup.arn,
+      prodListenerArn: this.prodListener.arn,
+      testListenerArn: this.testListener.arn,
+      taskSecurityGroupId: this.taskSecurityGroupId,
+      prodUrl: this.prodUrl,
+      testUrl: this.testUrl,
+    });
+  }
+}
+
+/** `:port`, or nothing for the scheme's default port. */
+export function portSuffix(scheme: "http" | "https", port: number): string {
+  return (scheme === "http" && port === 80) || (scheme === "https" && port === 443)
+    ? ""
+    : `:${port}`;
+}

@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "./cluster";
+import type { GreenlightConfig, ServiceConfig } from "./config";
+import { BlueGreenDeployment } from "./deploymentGroup";
+import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
+import { Network } from "./network";
+import { Registry } from "./registry";
+import { FargateService } from "./service";
+import { tagsFor } from "./tags";
+
+/** What a person needs about one service after `pulumi up`. */
+export interface ServiceOutputs {
+  readonly prodUrl: pulumi.Output<string>;
+  readonly testUrl: pulumi.Output<string>;
+  readonly versionUrl: pulumi.Output<string>;
+  readonly repositoryUrl: pulumi.Output<string>;
+  readonly ecsService: pulumi.Output<string>;
+  readonly deploymentGroup: pulumi.Output<string>;
+  readonly logGroup: pulumi.Output<string>;
+  readonly deploymentGroupConsole: pulumi.Output<string>;
+  readonly logsConsole: pulumi.Output<string>;
+}
+
+export interface StackOutputs {
+  readonly environment: string;
+  readonly vpcId: pulumi.Output<string>;
+  readonly loadBalancerDns: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  readonly codeDeployApplication: pulumi.Output<string>;
+  readonly services: Record<string, ServiceOutputs>;
+}
+
+/**
+ * Builds one environment: the network, the load balancer, the cluster and CodeDeploy application,
+ * and for each service its traffic (target groups, listeners, security groups), registry, Fargate
+ * service and blue/green deployment group. The config must already be validated.
+ */
+export function greenlight(config: GreenlightConfig): StackOutputs {
+  const env = config.environment;
+  const stackTags = tagsFor(env);
+
+  const network = new Network(env, { config: config.network, tags: stackTags });
+  const loadBalancer = new LoadBalancer(env, {
+    config: config.loadBalancer,
+    vpcId: network.vpcId,
+    subnetIds: config.loadBalancer.internal ? network.privateSubnetIds : network.publicSubnetIds,
+    tags: stackTags,
+  });
+  const cluster = new Cluster(env, { tags: stackTags });
+
+  const services: Record<string, ServiceOutputs> = {};
+  for (const service of config.services) {
+    services[service.name] = deployService(config, service, { network, loadBalancer, cluster });
+  }
+
+  return {
+    environment: env,
+    vpcId: network.vpcId,
+    loadBalancerDns: loadBalancer.dnsName,
+    clusterName: cluster.clusterName,
+    codeDeployApplication: cluster.applicationName,
+    services,
+  };
+}
+
+interface Shared {
+  readonly network: Network;
+  readonly loadBalancer: LoadBalancer;
+  readonly cluster: Cluster;
+}
+
+function deployService(
+  config: GreenlightConfig,
+  service: ServiceConfig,
+  shared: Shared,
+): ServiceOutputs {
+  const { network, loadBalancer, cluster } = shared;
+  const tags = tagsFor(config.environment, service.name);
+  const name = service.name;
+
+  const traffic = new ServiceTraffic(name, {
+    service,
+    config: config.loadBalancer,
+    loadBalancer,
+    vpcId: network.vpcId,
+    vpcCidr: network.vpcCidr,
+    tags,
+  });
+  const registry = new Registry(name, {
+    keepImages: config.keepImages,
+    forceDelete: config.environment !== "prod",
+    tags,
+  });
+  const fargate = new FargateService(name, {
+    service,
+    environment: config.environment,
+    clusterArn: cluster.clusterArn,
+    repositoryUrl: registry.repositoryUrl,
+    repositoryArn: registry.repositoryArn,
+    targetGroupArn: traffic.blueTargetGroup.arn,
+    listeners: [traffic.prodListener, traffic.testListener],
+    subnetIds: network.taskSubnetIds,
+    securityGroupIds: [traffic.taskSecurityGroupId],
+    assignPublicIp: network.assignPublicIp,
+    logRetentionDays: config.logRetentionDays,
+    sourceRepositoryUrl: config.source.repositoryUrl,
+    tags,
+  });
+  const deployment = new BlueGreenDeployment(name, {
+    serviceName: service.name,
+    deployment: config.deployment,
+    applicationName: cluster.applicationName,
+    clusterName: cluster.clusterName,
+    ecsServiceName: fargate.serviceName,
+    ecsServiceArn: fargate.serviceArn,
+    loadBalancerArnSuffix: loadBalancer.arnSuffix,
+    blue: { name: traffic.blueTargetGroup.name, arnSuffix: traffic.blueTargetGroup.arnSuffix },
+    green: { name: traffic.greenTargetGroup.name, arnSuffix: traffic.greenTargetGroup.arnSuffix },
+    prodListenerArn: traffic.prodListener.arn,
+    testListenerArn: traffic.testListener.arn,
+    taskRoleArns: [fargate.executionRoleArn, fargate.taskRoleArn],
+    tags,
+  });
+
+  const region = fargate.region;
+  return {
+    prodUrl: traffic.prodUrl,
+    testUrl: traffic.testUrl,
+    versionUrl: pulumi.interpolate`${traffic.prodUrl}${service.versionPath}`,
+    repositoryUrl: registry.repositoryUrl,
+    ecsService: fargate.serviceName,
+    deploymentGroup: deployment.deploymentGroupName,
+    logGroup: fargate.logGroupName,
+    deploymentGroupConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/codesuite/codedeploy/applications/${cluster.applicationName}/deployment-groups/${deployment.deploymentGroupName}?region=${region}`,
+    logsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fargate.logGroupName.apply(encodeURIComponent)}`,
+  };
+}

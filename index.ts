@@ -1,0 +1,16 @@
+/**
+ * Greenlight: one environment (stack) of blue/green ECS Fargate services. The stack configuration
+ * is validated in full before any resource is created.
+ */
+import { loadConfig } from "./components/config";
+import { greenlight } from "./components/program";
+
+const stack = greenlight(loadConfig());
+
+export const environment = stack.environment;
+export const vpcId = stack.vpcId;
+export const loadBalancerDns = stack.loadBalancerDns;
+export const clusterName = stack.clusterName;
+export const codeDeployApplication = stack.codeDeployApplication;
+/** Per service: production and test URLs, ECR repository, CodeDeploy group, logs, console links. */
+export const services = stack.services;

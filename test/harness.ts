@@ -1,0 +1,222 @@
+/**
+ * Runs the Greenlight program in-process under Pulumi's mocks and records every resource it
+ * registers: its type, name, inputs and the options that matter (ignoreChanges, dependsOn,
+ * parent). Each run sets fresh mocks and config, so one test process can run every stack.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { loadConfig, NAMESPACE, type RawConfig } from "../components/config";
+import { greenlight, type StackOutputs } from "../components/program";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
+export const STACKS = ["dev", "staging", "prod"] as const;
+export type StackName = (typeof STACKS)[number];
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- mock state is untyped by nature */
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly state: Record<string, any>;
+  readonly ignoreChanges: readonly string[];
+  readonly dependsOn: readonly string[];
+  readonly parent?: string;
+}
+
+export interface Run {
+  readonly resources: Recorded[];
+  readonly outputs: StackOutputs;
+  /** Resources of one type token, e.g. `aws:ecs/service:Service`. */
+  ofType(type: string): Recorded[];
+  /** The one resource with this type and name. */
+  named(type: string, name: string): Recorded;
+}
+
+/** The `config:` map of `Pulumi.<stack>.yaml`, as the Pulumi engine hands it to the program. */
+export function stackFileConfig(stack: StackName): Record<string, string> {
+  const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc.config)) {
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** The raw greenlight values of a stack file, for tests that edit a copy. */
+export function stackFileRaw(stack: StackName): Record<string, any> {
+  const raw: Record<string, any> = {};
+  for (const [key, value] of Object.entries(stackFileConfig(stack))) {
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    try {
+      raw[key.slice(NAMESPACE.length + 1)] = JSON.parse(value);
+    } catch {
+      raw[key.slice(NAMESPACE.length + 1)] = value;
+    }
+  }
+  return raw;
+}
+
+/** Engine-style config (`greenlight:key` → string) from raw values. */
+export function toEngineConfig(raw: RawConfig): Record<string, string> {
+  const out: Record<string, string> = { "aws:region": REGION };
+  for (const [key, value] of Object.entries(raw)) {
+    out[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** Runs the program for a stack file, or for raw greenlight values. */
+export async function runStack(stack: StackName | RawConfig, stackName?: string): Promise<Run> {
+  const config = typeof stack === "string" ? stackFileConfig(stack) : toEngineConfig(stack);
+  const name = typeof stack === "string" ? stack : (stackName ?? "test");
+  const resources: Recorded[] = [];
+  const options = new Map<string, { ignoreChanges: string[]; dependsOn: string[]; parent?: string }>();
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state = mockState(args.type, args.name, args.inputs);
+        const opt = options.get(`${args.type}::${args.name}`);
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          state,
+          ignoreChanges: opt?.ignoreChanges ?? [],
+          dependsOn: opt?.dependsOn ?? [],
+          parent: opt?.parent,
+        });
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return mockCall(args.token, args.inputs);
+      },
+    },
+    "greenlight",
+    name,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config);
+
+  let outputs: StackOutputs | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const dependsOn = ([] as unknown[])
+        .concat(args.opts.dependsOn ?? [])
+        .map((r) => (r instanceof pulumi.Resource ? resourceName(r) : "?"));
+      options.set(`${args.type}::${args.name}`, {
+        ignoreChanges: args.opts.ignoreChanges ?? [],
+        dependsOn,
+        parent: args.opts.parent ? resourceName(args.opts.parent) : undefined,
+      });
+      return undefined;
+    });
+    outputs = greenlight(loadConfig());
+    return {};
+  });
+  await settle(outputs);
+
+  return {
+    resources,
+    outputs: outputs!,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    named(type, resourceName) {
+      const found = resources.filter((r) => r.type === type && r.name === resourceName);
+      if (found.length !== 1) {
+        throw new Error(`expected one ${type} named ${resourceName}, found ${found.length}`);
+      }
+      return found[0];
+    },
+  };
+}
+
+/** The value inside an output (mocks run with preview=false, so every value is known). */
+export function value<T>(output: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+/** Resolves every output of the stack, so every resource has been registered. */
+async function settle(outputs: unknown): Promise<void> {
+  await value(pulumi.output(outputs as pulumi.Input<unknown>));
+  // Resources nobody reads (route table associations, rules) register on the same queue.
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function resourceName(r: pulumi.Resource): string {
+  // The transformation sees the resource before registration: its name is on the internal field.
+  return (r as unknown as { __name?: string }).__name ?? "?";
+}
+
+const ARN = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
+
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  const physical = inputs.name ?? `${name}-0a1b2c3`;
+  const base = { ...inputs, name: physical };
+  switch (type) {
+    case "aws:ec2/vpc:Vpc":
+      return { ...base, arn: ARN("ec2", `vpc/${name}`) };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        ...base,
+        arn: ARN("elasticloadbalancing", `loadbalancer/app/${physical}/50dc6c495c0c9188`),
+        arnSuffix: `app/${physical}/50dc6c495c0c9188`,
+        dnsName: `${physical}-1234567890.${REGION}.elb.amazonaws.com`,
+      };
+    case "aws:lb/targetGroup:TargetGroup":
+      return {
+        ...base,
+        arn: ARN("elasticloadbalancing", `targetgroup/${physical}/73e2d6bc24d8a067`),
+        arnSuffix: `targetgroup/${physical}/73e2d6bc24d8a067`,
+      };
+    case "aws:lb/listener:Listener":
+      return { ...base, arn: ARN("elasticloadbalancing", `listener/app/alb/50dc6c495c0c9188/${name}`) };
+    case "aws:ecr/repository:Repository":
+      return {
+        ...base,
+        arn: ARN("ecr", `repository/${physical}`),
+        repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${physical}`,
+      };
+    case "aws:ecs/cluster:Cluster":
+      return { ...base, arn: ARN("ecs", `cluster/${physical}`) };
+    case "aws:ecs/service:Service":
+      return { ...base, arn: ARN("ecs", `service/${String(inputs.cluster).split("/").pop()}/${physical}`) };
+    case "aws:ecs/taskDefinition:TaskDefinition":
+      return { ...base, arn: ARN("ecs", `task-definition/${inputs.family}:1`) };
+    case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+      return { ...base, arn: ARN("codedeploy", `deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`) };
+    case "aws:iam/role:Role":
+      return { ...base, arn: `arn:aws:iam::${ACCOUNT}:role/${physical}` };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { ...base, arn: ARN("logs", `log-group:${physical}`) };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { ...base, arn: ARN("cloudwatch", `alarm:${physical}`) };
+    case "aws:codedeploy/deploymentConfig:DeploymentConfig":
+      return { ...base, deploymentConfigName: physical };
+    default:
+      return { ...base, arn: ARN(type.split(":")[1].split("/")[0], `${name}`) };
+  }
+}
+
+function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+  switch (token) {
+    case "aws:index/getRegion:getRegion":
+      return { name: REGION, region: REGION, id: REGION };
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "AIDTEST" };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { names: [`${REGION}a`, `${REGION}b`, `${REGION}c`], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
+    case "aws:ec2/getVpc:getVpc":
+      return { id: inputs.id, cidrBlock: "10.99.0.0/16" };
+    default:
+      return inputs;
+  }
+}
