@@ -1,0 +1,361 @@
+/**
+ * The CodeDeploy AfterAllowTraffic live hook, as a plain function of its dependencies: resolve the
+ * deployment, run the platform-free live check, report `Succeeded` or `Failed` to CodeDeploy exactly
+ * once (from a `finally`, with time in reserve), then post the Slack notice.
+ *
+ * The report comes before the Slack post: CodeDeploy moves on (or starts rolling back) without
+ * waiting for Slack, a Slack outage cannot touch the deployment's outcome, and a failure notice
+ * that says "CodeDeploy is rolling back" is true when it arrives.
+ */
+import { PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
+import { deadlineSignal, type Clock } from "../core/clock";
+import type { FetchLike } from "../core/http";
+import { runLiveCheck, type LiveCheckOutcome } from "../core/live-check";
+import type { Logger } from "../core/logger";
+import {
+  buildCheckErrorMessage,
+  buildFailureMessage,
+  buildLiveMessage,
+  type DeploymentNotice,
+  type SlackMessage,
+} from "../core/notify";
+import { describeError, secretFragmentsOfUrl } from "../core/redact";
+import { truncate } from "../core/format";
+import {
+  postToSlack,
+  SLACK_WEBHOOK_GONE_STATUSES,
+  type SlackPostResult,
+  type SlackRetryPolicy,
+} from "../core/slack";
+import { callAws, type HookClients } from "./aws";
+import {
+  readTargetHealth,
+  regionOfArn,
+  resolveDeployment,
+  type ResolvedDeployment,
+} from "./resolve";
+import { HookEnv, parseHookSettings, type HookSettings } from "./settings";
+import type { WebhookSource } from "./webhook";
+
+/** The event CodeDeploy sends a lifecycle hook. */
+export interface CodeDeployLifecycleHookEvent {
+  readonly DeploymentId: string;
+  readonly LifecycleEventHookExecutionId: string;
+}
+
+/** The statuses a lifecycle hook reports. */
+export const LifecycleStatus = { succeeded: "Succeeded", failed: "Failed" } as const;
+export type LifecycleStatusValue = (typeof LifecycleStatus)[keyof typeof LifecycleStatus];
+
+/** The part of the Lambda context the hook uses. */
+export interface RemainingTime {
+  getRemainingTimeInMillis(): number;
+}
+
+/** The report call ends this long before the Lambda's own timeout. */
+export const REPORT_MARGIN_MS = 500;
+/** The report always gets at least this long, even when the Lambda is nearly out of time. */
+export const MIN_REPORT_WINDOW_MS = 1000;
+/** The Slack post ends this long before the Lambda's own timeout. */
+export const SLACK_MARGIN_MS = 500;
+
+/** What the hook needs from its surroundings. */
+export interface HookDeps {
+  readonly clients: Pick<HookClients, "codeDeploy" | "ecs" | "elb">;
+  /** The Lambda's environment variables (see {@link HookEnv}). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock: Clock;
+  readonly fetch: FetchLike;
+  readonly logger: Logger;
+  /** The Slack webhook source for a secret id (cached by the caller across invocations). */
+  readonly webhookSource: (secretId: string) => WebhookSource;
+  /**
+   * The region, for the console link.
+   * @default - the region of the task definition ARN
+   */
+  readonly region?: string;
+  /**
+   * How hard to try Slack.
+   * @default - the `postToSlack` defaults
+   */
+  readonly slack?: SlackRetryPolicy;
+}
+
+/** What one invocation did. */
+export interface HookRun {
+  /** The status reported to CodeDeploy; absent when there was nothing to report to. */
+  readonly reported?: LifecycleStatusValue;
+  /** Set when the report call failed (after the SDK's retries). */
+  readonly reportError?: string;
+  /** The live check's outcome, when it ran. */
+  readonly outcome?: LiveCheckOutcome;
+  /** Set when the check could not run (bad settings, unknown deployment, missing metadata). */
+  readonly checkError?: string;
+  /** The Slack post, or why there was none. */
+  readonly slack?: SlackPostResult | { readonly skipped: string };
+}
+
+/** Runs the AfterAllowTraffic hook for one event. Never throws. */
+export async function runAfterAllowTraffic(
+  event: unknown,
+  context: RemainingTime,
+  deps: HookDeps,
+): Promise<HookRun> {
+  const { clock } = deps;
+  const lambdaDeadline = clock.now() + context.getRemainingTimeInMillis();
+  const ids = readEvent(event);
+  if (ids === undefined) {
+    deps.logger.error("hook.malformed-event", {
+      problem:
+        "the event has no DeploymentId or LifecycleEventHookExecutionId; nothing to report to",
+      event: truncate(safeJson(event), 500),
+    });
+    return {};
+  }
+  const logger = deps.logger.child({
+    deploymentId: ids.deploymentId,
+    executionId: ids.executionId,
+  });
+  const slackSecretArn = nonEmpty(deps.env[HookEnv.slackSecretArn]);
+  const slackStopBy = lambdaDeadline - SLACK_MARGIN_MS;
+  const webhook =
+    slackSecretArn === undefined
+      ? undefined
+      : fetchWebhook(slackSecretArn, slackStopBy, deps, logger);
+
+  let status: LifecycleStatusValue = LifecycleStatus.failed;
+  let settings: HookSettings | undefined;
+  let resolved: ResolvedDeployment | undefined;
+  let outcome: LiveCheckOutcome | undefined;
+  let checkError: string | undefined;
+  let durationMs: number | undefined;
+  let report: { readonly error?: string } = {};
+  try {
+    settings = parseHookSettings(deps.env);
+    const reportBy = lambdaDeadline - settings.reportReserveMs;
+    logger.info("hook.start", {
+      remainingMs: lambdaDeadline - clock.now(),
+      checkBudgetMs: reportBy - clock.now(),
+      probe: settings.probe,
+      reportReserveMs: settings.reportReserveMs,
+    });
+    const work = deadlineSignal(clock, reportBy - clock.now());
+    try {
+      resolved = await resolveDeployment(ids.deploymentId, deps.clients, {
+        ...(settings.probeBaseUrl === undefined ? {} : { probeBaseUrl: settings.probeBaseUrl }),
+        signal: work.signal,
+      });
+      logger.info("hook.resolved", {
+        application: resolved.applicationName,
+        deploymentGroup: resolved.deploymentGroupName,
+        taskDefinition: resolved.taskDefinitionArn,
+        expectedVersion: resolved.build.version,
+        versionUrl: resolved.versionUrl,
+        targetGroup: resolved.targetGroupArn,
+      });
+      const live = resolved;
+      outcome = await runLiveCheck(
+        {
+          versionUrl: live.versionUrl,
+          expectedVersion: live.build.version,
+          probe: settings.probe,
+          stopBy: reportBy,
+          readTargets: () => readTargetHealth(deps.clients.elb, live.targetGroupArn, work.signal),
+        },
+        { clock, fetch: deps.fetch, logger },
+      );
+      if (resolved.createdAt !== undefined) durationMs = clock.now() - resolved.createdAt;
+      status = outcome.verdict.live ? LifecycleStatus.succeeded : LifecycleStatus.failed;
+      logger[outcome.verdict.live ? "info" : "warn"]("hook.verdict", {
+        live: outcome.verdict.live,
+        failedCheck: outcome.verdict.failedCheck,
+        summary: outcome.verdict.summary,
+      });
+    } finally {
+      work.cancel();
+    }
+  } catch (error) {
+    checkError = describeError(error);
+    logger.error("hook.check-error", {
+      errorName: error instanceof Error ? error.name : typeof error,
+      error: checkError,
+    });
+  } finally {
+    report = await reportStatus(
+      deps.clients.codeDeploy,
+      ids,
+      status,
+      lambdaDeadline,
+      clock,
+      logger,
+    );
+  }
+
+  const run: HookRun = {
+    reported: status,
+    ...(report.error === undefined ? {} : { reportError: report.error }),
+    ...(outcome === undefined ? {} : { outcome }),
+    ...(checkError === undefined ? {} : { checkError }),
+  };
+  if (webhook === undefined) {
+    logger.info("slack.skipped", { reason: `${HookEnv.slackSecretArn} is not set` });
+    return { ...run, slack: { skipped: `${HookEnv.slackSecretArn} is not set` } };
+  }
+  const environment =
+    settings?.environment ??
+    nonEmpty(deps.env[HookEnv.environment]) ??
+    resolved?.environment ??
+    "unknown";
+  const region =
+    deps.region ?? (resolved === undefined ? undefined : regionOfArn(resolved.taskDefinitionArn));
+  const deployment = {
+    id: ids.deploymentId,
+    ...(region === undefined ? {} : { url: codeDeployConsoleUrl(region, ids.deploymentId) }),
+  };
+  const message =
+    resolved === undefined || outcome === undefined
+      ? buildCheckErrorMessage({ environment, deployment, error: checkError ?? "unknown error" })
+      : noticeFor(outcome, {
+          environment,
+          service: resolved.service,
+          build: resolved.build,
+          ...(resolved.repositoryUrl === undefined
+            ? {}
+            : { repositoryUrl: resolved.repositoryUrl }),
+          ...(durationMs === undefined ? {} : { durationMs }),
+          deployment,
+        });
+  const slack = await sendNotice(webhook, message, slackStopBy, deps, logger);
+  return { ...run, slack };
+}
+
+/** The CodeDeploy console page of a deployment. */
+export function codeDeployConsoleUrl(region: string, deploymentId: string): string {
+  const id = encodeURIComponent(deploymentId);
+  return `https://${region}.console.aws.amazon.com/codesuite/codedeploy/deployments/${id}?region=${region}`;
+}
+
+/** Reads the ids from a CodeDeploy lifecycle event; `undefined` when either is missing. Pure. */
+export function readEvent(
+  event: unknown,
+): { deploymentId: string; executionId: string } | undefined {
+  if (typeof event !== "object" || event === null) return undefined;
+  const record = event as Record<string, unknown>;
+  const deploymentId = record.DeploymentId;
+  const executionId = record.LifecycleEventHookExecutionId;
+  if (typeof deploymentId !== "string" || deploymentId.trim() === "") return undefined;
+  if (typeof executionId !== "string" || executionId.trim() === "") return undefined;
+  return { deploymentId, executionId };
+}
+
+function noticeFor(outcome: LiveCheckOutcome, notice: DeploymentNotice): SlackMessage {
+  return outcome.verdict.live
+    ? buildLiveMessage(notice, outcome)
+    : buildFailureMessage(notice, outcome);
+}
+
+async function reportStatus(
+  codeDeploy: HookClients["codeDeploy"],
+  ids: { deploymentId: string; executionId: string },
+  status: LifecycleStatusValue,
+  lambdaDeadline: number,
+  clock: Clock,
+  logger: Logger,
+): Promise<{ readonly error?: string }> {
+  const windowMs = Math.max(lambdaDeadline - clock.now() - REPORT_MARGIN_MS, MIN_REPORT_WINDOW_MS);
+  const timer = deadlineSignal(clock, windowMs);
+  try {
+    await callAws(timer.signal, (options) =>
+      codeDeploy.send(
+        new PutLifecycleEventHookExecutionStatusCommand({
+          deploymentId: ids.deploymentId,
+          lifecycleEventHookExecutionId: ids.executionId,
+          status,
+        }),
+        options,
+      ),
+    );
+    logger.info("hook.reported", { status });
+    return {};
+  } catch (error) {
+    const detail = describeError(error);
+    logger.error("hook.report-failed", { status, error: detail, windowMs });
+    return { error: detail };
+  } finally {
+    timer.cancel();
+  }
+}
+
+interface FetchedWebhook {
+  readonly secretId: string;
+  readonly source: WebhookSource;
+  readonly url: Promise<string | undefined>;
+}
+
+/** Starts reading the webhook URL at once, so it is ready when the check ends. Never rejects. */
+function fetchWebhook(
+  secretId: string,
+  stopBy: number,
+  deps: HookDeps,
+  logger: Logger,
+): FetchedWebhook {
+  const source = deps.webhookSource(secretId);
+  const timer = deadlineSignal(deps.clock, stopBy - deps.clock.now());
+  const url = source
+    .get(timer.signal)
+    .then((value) => {
+      for (const fragment of secretFragmentsOfUrl(value)) logger.addSecret(fragment);
+      return value;
+    })
+    .catch((error: unknown) => {
+      logger.error("slack.secret-unreadable", {
+        secretEnv: HookEnv.slackSecretArn,
+        errorName: error instanceof Error ? error.name : typeof error,
+        error: describeError(error),
+      });
+      return undefined;
+    })
+    .finally(() => timer.cancel());
+  return { secretId, source, url };
+}
+
+async function sendNotice(
+  webhook: FetchedWebhook,
+  message: SlackMessage,
+  stopBy: number,
+  deps: HookDeps,
+  logger: Logger,
+): Promise<SlackPostResult | { readonly skipped: string }> {
+  const url = await webhook.url;
+  if (url === undefined)
+    return { skipped: `the webhook URL could not be read from ${webhook.secretId}` };
+  const result = await postToSlack(
+    url,
+    message,
+    { fetch: deps.fetch, clock: deps.clock, logger },
+    {
+      ...deps.slack,
+      stopBy,
+    },
+  );
+  if (
+    !result.ok &&
+    result.status !== undefined &&
+    SLACK_WEBHOOK_GONE_STATUSES.includes(result.status)
+  ) {
+    webhook.source.invalidate();
+  }
+  return result;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

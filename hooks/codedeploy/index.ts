@@ -1,0 +1,6 @@
+export * from "./appspec";
+export * from "./aws";
+export * from "./hook";
+export * from "./resolve";
+export * from "./settings";
+export * from "./webhook";

@@ -1,0 +1,164 @@
+/**
+ * The live hook's settings: environment variables of the Lambda function, set by the Pulumi
+ * program. The names are exported so the program sets exactly what the hook reads.
+ */
+import { ProbeDefaults, ProbeMinimums } from "../core/probe";
+
+/** The Lambda environment variables the live hook reads. */
+export const HookEnv = {
+  /** The environment name shown in notices (`dev`, `prod`); falls back to the task definition's. */
+  environment: "GREENLIGHT_ENVIRONMENT",
+  /** ARN (or name) of the Secrets Manager secret holding the Slack webhook URL; unset → no Slack. */
+  slackSecretArn: "GREENLIGHT_SLACK_SECRET_ARN",
+  /** Answers in a row that must carry the new version. */
+  probeConsecutive: "GREENLIGHT_PROBE_CONSECUTIVE",
+  /** Milliseconds between two version requests. */
+  probeIntervalMs: "GREENLIGHT_PROBE_INTERVAL_MS",
+  /** Milliseconds one version request may take. */
+  probeTimeoutMs: "GREENLIGHT_PROBE_TIMEOUT_MS",
+  /** Milliseconds the whole probe may take. */
+  probeDeadlineMs: "GREENLIGHT_PROBE_DEADLINE_MS",
+  /** Milliseconds kept in reserve before the Lambda timeout to report to CodeDeploy and post. */
+  reportReserveMs: "GREENLIGHT_REPORT_RESERVE_MS",
+  /**
+   * Optional base URL (`https://api.example.com`) probed instead of the load balancer's DNS name:
+   * for HTTPS listeners (the certificate names your domain, not the load balancer), private
+   * setups and tests.
+   */
+  probeBaseUrl: "GREENLIGHT_PROBE_BASE_URL",
+} as const;
+
+/** Defaults of the numeric settings. */
+export const HookDefaults = {
+  probeConsecutive: ProbeDefaults.consecutive,
+  probeIntervalMs: ProbeDefaults.intervalMs,
+  probeTimeoutMs: ProbeDefaults.timeoutMs,
+  probeDeadlineMs: ProbeDefaults.deadlineMs,
+  reportReserveMs: 10_000,
+} as const;
+
+/**
+ * Time the hook needs on top of the probe deadline and the reserve: reading the deployment, the
+ * task definition and the load balancer, and the target health checks.
+ */
+export const HOOK_OVERHEAD_MS = 30_000;
+
+/** The live hook's settings, parsed. */
+export interface HookSettings {
+  /** @default - the task definition's `GREENLIGHT_ENVIRONMENT` */
+  readonly environment?: string;
+  /** @default - Slack is skipped */
+  readonly slackSecretArn?: string;
+  readonly probe: {
+    readonly consecutive: number;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly deadlineMs: number;
+  };
+  readonly reportReserveMs: number;
+  /** @default - the production listener's load balancer DNS name, protocol and port */
+  readonly probeBaseUrl?: string;
+}
+
+/** Settings that cannot be used; the message names every bad variable and says how to fix it. */
+export class HookSettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "HookSettingsError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and checks the settings. Pure; throws {@link HookSettingsError}. */
+export function parseHookSettings(env: Env): HookSettings {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, minimum: number, unit: string): number => {
+    const raw = text(env, name);
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < minimum) {
+      problems.push(
+        `${name} is ${JSON.stringify(raw)}; set it to a whole number of ${unit}, at least ${minimum} ` +
+          `(default ${fallback}).`,
+      );
+      return fallback;
+    }
+    return value;
+  };
+  const probe = {
+    consecutive: integer(
+      HookEnv.probeConsecutive,
+      HookDefaults.probeConsecutive,
+      ProbeMinimums.consecutive,
+      "answers",
+    ),
+    intervalMs: integer(
+      HookEnv.probeIntervalMs,
+      HookDefaults.probeIntervalMs,
+      ProbeMinimums.intervalMs,
+      "milliseconds",
+    ),
+    timeoutMs: integer(
+      HookEnv.probeTimeoutMs,
+      HookDefaults.probeTimeoutMs,
+      ProbeMinimums.timeoutMs,
+      "milliseconds",
+    ),
+    deadlineMs: integer(
+      HookEnv.probeDeadlineMs,
+      HookDefaults.probeDeadlineMs,
+      ProbeMinimums.deadlineMs,
+      "milliseconds",
+    ),
+  };
+  const reportReserveMs = integer(
+    HookEnv.reportReserveMs,
+    HookDefaults.reportReserveMs,
+    0,
+    "milliseconds",
+  );
+  const probeBaseUrl = text(env, HookEnv.probeBaseUrl);
+  if (probeBaseUrl !== undefined && !isHttpUrl(probeBaseUrl)) {
+    problems.push(
+      `${HookEnv.probeBaseUrl} is ${JSON.stringify(probeBaseUrl)}; set it to an http:// or https:// ` +
+        `base URL such as https://api.example.com, or leave it unset to probe the load balancer.`,
+    );
+  }
+  if (problems.length > 0) throw new HookSettingsError(problems);
+  const environment = text(env, HookEnv.environment);
+  const slackSecretArn = text(env, HookEnv.slackSecretArn);
+  return {
+    ...(environment === undefined ? {} : { environment }),
+    ...(slackSecretArn === undefined ? {} : { slackSecretArn }),
+    probe,
+    reportReserveMs,
+    ...(probeBaseUrl === undefined ? {} : { probeBaseUrl: probeBaseUrl.replace(/\/+$/, "") }),
+  };
+}
+
+/**
+ * The Lambda timeout (seconds) that leaves room for the probe deadline, the reserve and the
+ * overhead. The Pulumi program should give the function at least this.
+ */
+export function minimumLambdaTimeoutSeconds(
+  settings: Pick<HookSettings, "probe" | "reportReserveMs">,
+): number {
+  return Math.ceil(
+    (settings.probe.deadlineMs + settings.reportReserveMs + HOOK_OVERHEAD_MS) / 1000,
+  );
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (protocol === "http:" || protocol === "https:") && hostname !== "";
+  } catch {
+    return false;
+  }
+}
