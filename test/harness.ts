@@ -75,7 +75,10 @@ export async function runStack(stack: StackName | RawConfig, stackName?: string)
   const config = typeof stack === "string" ? stackFileConfig(stack) : toEngineConfig(stack);
   const name = typeof stack === "string" ? stack : (stackName ?? "test");
   const resources: Recorded[] = [];
-  const options = new Map<string, { ignoreChanges: string[]; dependsOn: string[]; parent?: string }>();
+  const options = new Map<
+    string,
+    { ignoreChanges: string[]; dependsOn: string[]; parent?: string }
+  >();
 
   await pulumi.runtime.setMocks(
     {
@@ -176,7 +179,10 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         arnSuffix: `targetgroup/${physical}/73e2d6bc24d8a067`,
       };
     case "aws:lb/listener:Listener":
-      return { ...base, arn: ARN("elasticloadbalancing", `listener/app/alb/50dc6c495c0c9188/${name}`) };
+      return {
+        ...base,
+        arn: ARN("elasticloadbalancing", `listener/app/alb/50dc6c495c0c9188/${name}`),
+      };
     case "aws:ecr/repository:Repository":
       return {
         ...base,
@@ -186,11 +192,17 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "aws:ecs/cluster:Cluster":
       return { ...base, arn: ARN("ecs", `cluster/${physical}`) };
     case "aws:ecs/service:Service":
-      return { ...base, arn: ARN("ecs", `service/${String(inputs.cluster).split("/").pop()}/${physical}`) };
+      return {
+        ...base,
+        arn: ARN("ecs", `service/${String(inputs.cluster).split("/").pop()}/${physical}`),
+      };
     case "aws:ecs/taskDefinition:TaskDefinition":
       return { ...base, arn: ARN("ecs", `task-definition/${inputs.family}:1`) };
     case "aws:codedeploy/deploymentGroup:DeploymentGroup":
-      return { ...base, arn: ARN("codedeploy", `deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`) };
+      return {
+        ...base,
+        arn: ARN("codedeploy", `deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`),
+      };
     case "aws:iam/role:Role":
       return { ...base, arn: `arn:aws:iam::${ACCOUNT}:role/${physical}` };
     case "aws:cloudwatch/logGroup:LogGroup":
@@ -213,7 +225,10 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: [`${REGION}a`, `${REGION}b`, `${REGION}c`], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
+      return {
+        names: [`${REGION}a`, `${REGION}b`, `${REGION}c`],
+        zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
+      };
     case "aws:ec2/getVpc:getVpc":
       return { id: inputs.id, cidrBlock: "10.99.0.0/16" };
     default:
