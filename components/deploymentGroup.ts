@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { TRAFFIC_SHIFTING, type DeploymentConfig, type TrafficShifting } from "./config";
-import { assumeRolePolicy, policyDocument, type Statement } from "./iam";
+import { roleWithPolicy, type Statement } from "./iam";
 import type { Tags } from "./tags";
 
 /** The events on which CodeDeploy rolls a deployment back. */
@@ -138,32 +138,23 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
             { parent: this },
           ).id;
 
-    const role = new aws.iam.Role(
+    const { role, policy } = roleWithPolicy(
       `${name}-codedeploy`,
       {
+        assumedBy: "codedeploy.amazonaws.com",
         description: `CodeDeploy shifts ${args.serviceName} between its blue and green task sets`,
-        assumeRolePolicy: assumeRolePolicy("codedeploy.amazonaws.com"),
+        statements: codeDeployStatements({
+          ecsServiceArn: args.ecsServiceArn,
+          clusterName: args.clusterName,
+          ecsServiceName: args.ecsServiceName,
+          listenerArns: [args.prodListenerArn, args.testListenerArn],
+          alarmArns: alarms.map((a) => a.arn),
+          taskRoleArns: args.taskRoleArns,
+          hookFunctionArns: args.hookFunctionArns ?? [],
+        }),
         tags,
       },
-      { parent: this },
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-codedeploy`,
-      {
-        role: role.id,
-        policy: policyDocument(
-          codeDeployStatements({
-            ecsServiceArn: args.ecsServiceArn,
-            clusterName: args.clusterName,
-            ecsServiceName: args.ecsServiceName,
-            listenerArns: [args.prodListenerArn, args.testListenerArn],
-            alarmArns: alarms.map((a) => a.arn),
-            taskRoleArns: args.taskRoleArns,
-            hookFunctionArns: args.hookFunctionArns ?? [],
-          }),
-        ),
-      },
-      { parent: this },
+      this,
     );
     this.roleArn = role.arn;
 
@@ -195,7 +186,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         tags,
       },
       // The policy must exist before CodeDeploy validates the group with the role.
-      { parent: this, dependsOn: [policy] },
+      { parent: this, dependsOn: [policy!] },
     );
     this.deploymentGroupName = group.deploymentGroupName;
     this.deploymentGroupArn = group.arn;

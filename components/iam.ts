@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One IAM policy statement: named actions on named resources. */
@@ -22,4 +23,42 @@ export function assumeRolePolicy(service: string): string {
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
   });
+}
+
+export interface RoleArgs {
+  /** The AWS service that assumes the role, e.g. `codedeploy.amazonaws.com`. */
+  readonly assumedBy: string;
+  readonly description: string;
+  /** The inline policy; none when empty. */
+  readonly statements: readonly Statement[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * A role for one AWS service with its inline least-privilege policy. Depend on `policy` (not on
+ * `role`) when a resource validates the role's permissions at creation.
+ */
+export function roleWithPolicy(
+  name: string,
+  args: RoleArgs,
+  parent: pulumi.Resource,
+): { role: aws.iam.Role; policy?: aws.iam.RolePolicy } {
+  const role = new aws.iam.Role(
+    name,
+    {
+      description: args.description,
+      assumeRolePolicy: assumeRolePolicy(args.assumedBy),
+      tags: args.tags,
+    },
+    { parent },
+  );
+  if (args.statements.length === 0) {
+    return { role };
+  }
+  const policy = new aws.iam.RolePolicy(
+    name,
+    { role: role.id, policy: policyDocument(args.statements) },
+    { parent },
+  );
+  return { role, policy };
 }

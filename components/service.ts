@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./config";
-import { assumeRolePolicy, policyDocument } from "./iam";
+import { roleWithPolicy } from "./iam";
 import type { Tags } from "./tags";
 import { taskDefinitionInput } from "./taskdef";
 
@@ -70,20 +70,12 @@ export class FargateService extends pulumi.ComponentResource {
     );
     this.logGroupName = logGroup.name;
 
-    const executionRole = new aws.iam.Role(
+    const { role: executionRole } = roleWithPolicy(
       `${name}-execution`,
       {
+        assumedBy: "ecs-tasks.amazonaws.com",
         description: `ECS pulls ${service.name}'s image and ships its logs`,
-        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-execution`,
-      {
-        role: executionRole.id,
-        policy: policyDocument([
+        statements: [
           {
             Sid: "EcrAuthToken",
             Effect: "Allow",
@@ -107,21 +99,23 @@ export class FargateService extends pulumi.ComponentResource {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: pulumi.interpolate`${logGroup.arn}:*`,
           },
-        ]),
+        ],
+        tags,
       },
-      { parent: this },
+      this,
     );
     this.executionRoleArn = executionRole.arn;
 
     // The application's own role: no permissions until the service needs some.
-    const taskRole = new aws.iam.Role(
+    const { role: taskRole } = roleWithPolicy(
       `${name}-task`,
       {
+        assumedBy: "ecs-tasks.amazonaws.com",
         description: `The ${service.name} application's own AWS permissions`,
-        assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+        statements: [],
         tags,
       },
-      { parent: this },
+      this,
     );
     this.taskRoleArn = taskRole.arn;
 
