@@ -1,0 +1,5 @@
+export * from "./args";
+export * from "./format";
+export * from "./http-probe";
+export * from "./run";
+export * from "./summary";
