@@ -148,7 +148,7 @@ export function createApp(config: AppConfig, deps: AppDeps = {}): App {
       logger.access({
         method: req.method ?? "",
         path: requestPath(req.url) ?? "",
-        status: res.statusCode,
+        status: res.headersSent ? res.statusCode : null,
         durationMs: Math.round((monotonicMs() - started) * 1000) / 1000,
         remoteAddress: req.socket.remoteAddress ?? "",
         ...(typeof forwardedFor === "string" ? { forwardedFor } : {}),

@@ -9,7 +9,8 @@ export type LogFields = Readonly<Record<string, string | number | boolean | null
 export interface AccessRecord {
   readonly method: string;
   readonly path: string;
-  readonly status: number;
+  /** The status sent, or null when the connection closed before a response started. */
+  readonly status: number | null;
   readonly durationMs: number;
   readonly remoteAddress: string;
   /** The `X-Forwarded-For` header, when a load balancer sent one. */

@@ -82,5 +82,6 @@ describe("app-sample graceful shutdown (in process)", () => {
     await waitFor(() => handle?.app.inFlight === 0);
     const access = log.lines.find((line) => line.msg === "request");
     assert.equal(access?.aborted, true);
+    assert.equal(access?.status, null, "no status was sent");
   });
 });

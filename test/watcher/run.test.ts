@@ -117,6 +117,21 @@ describe("watcher runWatcher (local server)", function () {
     assert.match(garbage?.detail ?? "", /not JSON|no string "version"/);
   });
 
+  it("records a response cut short as a connect failure with its status", async () => {
+    server = await startVersionServer((n) => (n === 1 ? { truncate: true } : { version: "v1" }));
+    const records: WatchRecord[] = [];
+    const summary = await runWatcher({
+      url: server.url,
+      rate: 50,
+      durationMs: 100,
+      onRecord: (record) => records.push(record),
+    });
+    assert.deepEqual(summary.failures, { connect: 1 });
+    const cut = records.find((record) => record.error !== undefined);
+    assert.equal(cut?.status, 200);
+    assert.equal(cut?.version, undefined);
+  });
+
   it("records refused connections as connect failures", async () => {
     const port = await closedPort();
     const summary = await runWatcher({

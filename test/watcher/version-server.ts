@@ -10,7 +10,9 @@ export type Behaviour =
   | { readonly garbage: string }
   | { readonly hang: true }
   /** Close the connection without answering. */
-  | { readonly reset: true };
+  | { readonly reset: true }
+  /** Send the headers and part of the body, then close the connection. */
+  | { readonly truncate: true };
 
 /** A running test server. */
 export interface VersionServer {
@@ -41,6 +43,11 @@ export async function startVersionServer(
     if ("hang" in behaviour) return;
     if ("reset" in behaviour) {
       req.socket.destroy();
+      return;
+    }
+    if ("truncate" in behaviour) {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"version":', () => req.socket.destroy());
       return;
     }
     const send = (status: number, body: string): void => {

@@ -109,7 +109,9 @@ function attempt(url: URL, timeoutMs: number, agent: http.Agent): Promise<Attemp
         });
         res.on("end", () => finish(classifyAnswer(status ?? 0, Buffer.concat(chunks).toString())));
         res.on("error", (error) => finish({ status, ...failure(error) }));
-        res.on("aborted", () => finish({ status, error: "connect", detail: "response cut short" }));
+        res.on("close", () => {
+          if (!res.complete) finish({ status, error: "connect", detail: "response cut short" });
+        });
       },
     );
     const timer = setTimeout(() => {
