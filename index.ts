@@ -14,3 +14,6 @@ export const clusterName = stack.clusterName;
 export const codeDeployApplication = stack.codeDeployApplication;
 /** Per service: production and test URLs, ECR repository, CodeDeploy group, logs, console links. */
 export const services = stack.services;
+/** The source connection; complete its handshake once in the console (see the README). */
+export const sourceConnectionArn = stack.sourceConnectionArn;
+export const artifactBucket = stack.artifactBucket;

@@ -5,6 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 export interface Statement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
+  /** Only in resource policies (bucket and topic policies). */
+  readonly Principal?:
+    "*" | Readonly<Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
   readonly Action: readonly string[];
   readonly Resource: pulumi.Input<string> | readonly pulumi.Input<string>[];
   readonly Condition?: Readonly<
@@ -62,3 +65,16 @@ export function roleWithPolicy(
   );
   return { role, policy };
 }
+
+/**
+ * The only actions Greenlight grants on resource `"*"`: AWS offers no resource-level permissions
+ * for them. Kept in one place; the tests and the policy pack check every policy against it.
+ */
+export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
+  "ecr:GetAuthorizationToken",
+  "ecs:RegisterTaskDefinition",
+  "elasticloadbalancing:DescribeListeners",
+  "elasticloadbalancing:DescribeRules",
+  "elasticloadbalancing:DescribeTargetGroups",
+  "elasticloadbalancing:DescribeTargetHealth",
+]);

@@ -1,9 +1,11 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./cluster";
 import type { GreenlightConfig, ServiceConfig } from "./config";
 import { BlueGreenDeployment } from "./deploymentGroup";
 import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
 import { Network } from "./network";
+import { Delivery, Pipeline } from "./pipeline";
 import { Registry } from "./registry";
 import { FargateService } from "./service";
 import { tagsFor } from "./tags";
@@ -19,6 +21,8 @@ export interface ServiceOutputs {
   readonly logGroup: pulumi.Output<string>;
   readonly deploymentGroupConsole: pulumi.Output<string>;
   readonly logsConsole: pulumi.Output<string>;
+  readonly pipeline: pulumi.Output<string>;
+  readonly pipelineConsole: pulumi.Output<string>;
 }
 
 export interface StackOutputs {
@@ -27,6 +31,9 @@ export interface StackOutputs {
   readonly loadBalancerDns: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
   readonly codeDeployApplication: pulumi.Output<string>;
+  /** The source connection: PENDING until its handshake is completed once in the console. */
+  readonly sourceConnectionArn: pulumi.Output<string>;
+  readonly artifactBucket: pulumi.Output<string>;
   readonly services: Record<string, ServiceOutputs>;
 }
 
@@ -47,10 +54,23 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     tags: stackTags,
   });
   const cluster = new Cluster(env, { tags: stackTags });
+  const delivery = new Delivery(env, {
+    environment: env,
+    source: config.source,
+    pipeline: config.pipeline,
+    tags: stackTags,
+  });
+  const accountId = aws.getCallerIdentityOutput().accountId;
 
   const services: Record<string, ServiceOutputs> = {};
   for (const service of config.services) {
-    services[service.name] = deployService(config, service, { network, loadBalancer, cluster });
+    services[service.name] = deployService(config, service, {
+      network,
+      loadBalancer,
+      cluster,
+      delivery,
+      accountId,
+    });
   }
 
   return {
@@ -59,6 +79,8 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     loadBalancerDns: loadBalancer.dnsName,
     clusterName: cluster.clusterName,
     codeDeployApplication: cluster.applicationName,
+    sourceConnectionArn: delivery.connectionArn,
+    artifactBucket: delivery.artifactBucketName,
     services,
   };
 }
@@ -67,6 +89,8 @@ interface Shared {
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
   readonly cluster: Cluster;
+  readonly delivery: Delivery;
+  readonly accountId: pulumi.Output<string>;
 }
 
 function deployService(
@@ -74,7 +98,7 @@ function deployService(
   service: ServiceConfig,
   shared: Shared,
 ): ServiceOutputs {
-  const { network, loadBalancer, cluster } = shared;
+  const { network, loadBalancer, cluster, delivery } = shared;
   const tags = tagsFor(config.environment, service.name);
   const name = service.name;
 
@@ -122,6 +146,32 @@ function deployService(
     tags,
   });
 
+  const pipeline = new Pipeline(name, {
+    environment: config.environment,
+    service,
+    source: config.source,
+    pipeline: config.pipeline,
+    delivery,
+    repositoryUrl: registry.repositoryUrl,
+    repositoryArn: registry.repositoryArn,
+    family: fargate.family,
+    executionRoleArn: fargate.executionRoleArn,
+    taskRoleArn: fargate.taskRoleArn,
+    logGroupName: fargate.logGroupName,
+    region: fargate.region,
+    accountId: shared.accountId,
+    subnetIds: network.taskSubnetIds,
+    securityGroupIds: [traffic.taskSecurityGroupId],
+    assignPublicIp: network.assignPublicIp,
+    applicationName: cluster.applicationName,
+    applicationArn: cluster.applicationArn,
+    deploymentGroupName: deployment.deploymentGroupName,
+    deploymentGroupArn: deployment.deploymentGroupArn,
+    deploymentConfigName: deployment.deploymentConfigName,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  });
+
   const region = fargate.region;
   return {
     prodUrl: traffic.prodUrl,
@@ -132,6 +182,8 @@ function deployService(
     deploymentGroup: deployment.deploymentGroupName,
     logGroup: fargate.logGroupName,
     deploymentGroupConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/codesuite/codedeploy/applications/${cluster.applicationName}/deployment-groups/${deployment.deploymentGroupName}?region=${region}`,
+    pipeline: pipeline.pipelineName,
+    pipelineConsole: pipeline.consoleUrl,
     logsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fargate.logGroupName.apply(encodeURIComponent)}`,
   };
 }

@@ -1,0 +1,237 @@
+/**
+ * What CodeBuild runs and writes for a service, rendered by the Pulumi program so an application
+ * repository carries none of it and it cannot drift from the infrastructure:
+ * - `buildspec` — builds the image from the service's folder (reusing layers of the previous image),
+ *   tags it with the commit (tags are immutable, never `latest`), pushes it, and writes
+ * - `imageDetail.json` — `{"ImageURI": "<repository>@sha256:<digest>"}`,
+ * - `taskdef.json` — the service's task definition template with `<IMAGE1_NAME>` and the build
+ *   metadata as container environment,
+ * - `appspec.yaml` — the CodeDeploy ECS AppSpec with `<TASK_DEFINITION>` and the lifecycle hooks.
+ */
+import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { stringify } from "yaml";
+import { BuildEnv } from "../hooks/core/build-metadata";
+
+/** Placeholders the CodeDeployToECS action fills in. */
+export const IMAGE_PLACEHOLDER = "<IMAGE1_NAME>";
+export const TASK_DEFINITION_PLACEHOLDER = "<TASK_DEFINITION>";
+
+/** The files the build hands to the deploy stage, all in one output artifact. */
+export const BUILD_FILES = {
+  imageDetail: "imageDetail.json",
+  taskDefinition: "taskdef.json",
+  appSpec: "appspec.yaml",
+} as const;
+
+/** CodeDeploy ECS lifecycle events a hook function can be attached to. */
+export type LifecycleEvent =
+  | "BeforeInstall"
+  | "AfterInstall"
+  | "AfterAllowTestTraffic"
+  | "BeforeAllowTraffic"
+  | "AfterAllowTraffic";
+
+export interface AppSpecArgs {
+  readonly containerName: string;
+  readonly containerPort: number;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly assignPublicIp: boolean;
+  /** Lambda functions (names or ARNs) to run at lifecycle events. @default - none */
+  readonly hooks?: Partial<Record<LifecycleEvent, string>>;
+}
+
+/** The AppSpec document as an object (see renderAppSpec). */
+export function appSpec(args: AppSpecArgs) {
+  const hooks = Object.entries(args.hooks ?? {})
+    .filter(([, fn]) => fn !== undefined && fn !== "")
+    .map(([event, fn]) => ({ [event]: fn as string }));
+  return {
+    version: 0.0,
+    Resources: [
+      {
+        TargetService: {
+          Type: "AWS::ECS::Service",
+          Properties: {
+            TaskDefinition: TASK_DEFINITION_PLACEHOLDER,
+            LoadBalancerInfo: {
+              ContainerName: args.containerName,
+              ContainerPort: args.containerPort,
+            },
+            PlatformVersion: "LATEST",
+            NetworkConfiguration: {
+              AwsvpcConfiguration: {
+                Subnets: [...args.subnets],
+                SecurityGroups: [...args.securityGroups],
+                AssignPublicIp: args.assignPublicIp ? "ENABLED" : "DISABLED",
+              },
+            },
+          },
+        },
+      },
+    ],
+    ...(hooks.length > 0 ? { Hooks: hooks } : {}),
+  };
+}
+
+/** The CodeDeploy ECS AppSpec (`appspec.yaml`). */
+export function renderAppSpec(args: AppSpecArgs): string {
+  // `version: 0.0` must stay a number with its decimal, as CodeDeploy's examples write it.
+  return stringify(appSpec(args), { lineWidth: 0 }).replace(/^version: 0$/m, "version: 0.0");
+}
+
+/** The task definition template the build completes: the image left for CodeDeploy to fill in. */
+export function renderTaskDefinitionTemplate(input: RegisterTaskDefinitionCommandInput): string {
+  const container = input.containerDefinitions?.[0];
+  if (!container || container.image !== IMAGE_PLACEHOLDER) {
+    throw new Error(`the task definition template's container image must be ${IMAGE_PLACEHOLDER}`);
+  }
+  return JSON.stringify(input, null, 2);
+}
+
+/**
+ * Shell (bash) that works out the build metadata from the checked-out commit and exports it:
+ * the version is the first tag at the commit matching one of `$TAG_PATTERNS`, else the short
+ * commit. Inputs: `CODEBUILD_RESOLVED_SOURCE_VERSION` (the commit), `SOURCE_BRANCH` and
+ * `SOURCE_COMMIT_MESSAGE` (from the source action), `TAG_PATTERNS` (space-separated globs).
+ */
+export function metadataScript(): string {
+  return `# Greenlight build metadata
+GREENLIGHT_COMMIT="\${CODEBUILD_RESOLVED_SOURCE_VERSION:-$(git rev-parse HEAD)}"
+GREENLIGHT_REF_TYPE=branch
+GREENLIGHT_REF="\${SOURCE_BRANCH:-$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)}"
+GREENLIGHT_VERSION="\${GREENLIGHT_COMMIT:0:7}"
+set -f  # the patterns are globs for [[ == ]], not for file names
+for tag in $(git tag --points-at "$GREENLIGHT_COMMIT" 2>/dev/null | sort -rV); do
+  for pattern in \${TAG_PATTERNS:-}; do
+    if [[ "$tag" == $pattern ]]; then
+      GREENLIGHT_REF_TYPE=tag; GREENLIGHT_REF="$tag"; GREENLIGHT_VERSION="$tag"
+      break 2
+    fi
+  done
+done
+set +f
+GREENLIGHT_COMMIT_MESSAGE="$(git log -1 --format=%s "$GREENLIGHT_COMMIT" 2>/dev/null || true)"
+if [ -z "$GREENLIGHT_COMMIT_MESSAGE" ]; then
+  GREENLIGHT_COMMIT_MESSAGE="$(printf '%s\\n' "\${SOURCE_COMMIT_MESSAGE:-}" | head -n 1)"
+fi
+GREENLIGHT_AUTHOR="$(git log -1 --format=%an "$GREENLIGHT_COMMIT" 2>/dev/null || true)"
+# Images are tagged with the commit: immutable, and the same commit reuses its image.
+IMAGE_TAG="git-\${GREENLIGHT_COMMIT:0:12}"
+export GREENLIGHT_COMMIT GREENLIGHT_REF_TYPE GREENLIGHT_REF GREENLIGHT_VERSION GREENLIGHT_COMMIT_MESSAGE GREENLIGHT_AUTHOR IMAGE_TAG
+echo "Greenlight: version $GREENLIGHT_VERSION ($GREENLIGHT_REF_TYPE $GREENLIGHT_REF, commit $GREENLIGHT_COMMIT)"
+`;
+}
+
+/**
+ * Shell (bash, jq) that writes `imageDetail.json` from `$IMAGE_URI` and `taskdef.json` from
+ * `taskdef.template.json` plus the exported build metadata.
+ */
+export function artifactsScript(): string {
+  const fields = [
+    ["version", "version"],
+    ["commit", "commit"],
+    ["ref", "ref"],
+    ["refType", "refType"],
+    ["commitMessage", "message"],
+    ["author", "author"],
+  ] as const;
+  const names = JSON.stringify(fields.map(([key]) => BuildEnv[key]));
+  const entries = fields
+    .map(([key, arg]) => `{name: "${BuildEnv[key]}", value: $${arg}}`)
+    .join(", ");
+  return `# Greenlight deploy artifacts (only after a successful build)
+if [ "\${CODEBUILD_BUILD_SUCCEEDING:-1}" != "1" ]; then exit 1; fi
+jq -n --arg uri "$IMAGE_URI" '{ImageURI: $uri}' > ${BUILD_FILES.imageDetail}
+jq --arg version "$GREENLIGHT_VERSION" --arg commit "$GREENLIGHT_COMMIT" --arg ref "$GREENLIGHT_REF" \\
+   --arg refType "$GREENLIGHT_REF_TYPE" --arg message "$GREENLIGHT_COMMIT_MESSAGE" --arg author "$GREENLIGHT_AUTHOR" \\
+  '.containerDefinitions[0].environment = (((.containerDefinitions[0].environment // [])
+     | map(select(.name as $n | ${names} | index($n) | not))) + [${entries}] | sort_by(.name))' \\
+  taskdef.template.json > ${BUILD_FILES.taskDefinition}
+echo "Greenlight: wrote ${BUILD_FILES.imageDetail}, ${BUILD_FILES.taskDefinition} and ${BUILD_FILES.appSpec} for $IMAGE_URI"
+`;
+}
+
+/**
+ * Shell that builds and pushes the image unless the commit's image already exists, then pins
+ * `IMAGE_URI` by digest. BuildKit's inline cache and `--cache-from` the newest image in the
+ * repository reuse unchanged layers; CodeBuild's local Docker layer cache helps on warm hosts.
+ */
+export function imageScript(): string {
+  return `# Greenlight image
+REGISTRY="\${REPOSITORY_URI%%/*}"
+REPOSITORY_NAME="\${REPOSITORY_URI#*/}"
+aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$REGISTRY"
+if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then
+  echo "Greenlight: $IMAGE_TAG is already in ECR (tags are immutable): reusing it"
+else
+  CACHE_TAG="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --filter tagStatus=TAGGED \\
+    --query 'sort_by(imageDetails,&imagePushedAt)[-1].imageTags[0]' --output text 2>/dev/null || true)"
+  CACHE_ARGS=()
+  if [ -n "$CACHE_TAG" ] && [ "$CACHE_TAG" != "None" ]; then CACHE_ARGS=(--cache-from "$REPOSITORY_URI:$CACHE_TAG"); fi
+  docker build "\${CACHE_ARGS[@]}" --build-arg BUILDKIT_INLINE_CACHE=1 \\
+    --label "org.opencontainers.image.revision=$GREENLIGHT_COMMIT" \\
+    --label "org.opencontainers.image.version=$GREENLIGHT_VERSION" \\
+    -f "$DOCKERFILE" -t "$REPOSITORY_URI:$IMAGE_TAG" "$BUILD_CONTEXT"
+  docker push "$REPOSITORY_URI:$IMAGE_TAG"
+fi
+DIGEST="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" \\
+  --query 'imageDetails[0].imageDigest' --output text)"
+IMAGE_URI="$REPOSITORY_URI@$DIGEST"
+export IMAGE_URI
+`;
+}
+
+export interface BuildspecArgs {
+  readonly repositoryUri: string;
+  readonly dockerfile: string;
+  readonly buildContext: string;
+  /** Tag globs whose builds take the tag as their version. */
+  readonly tagPatterns: readonly string[];
+  /** The rendered task definition template (JSON). */
+  readonly taskDefinitionTemplate: string;
+  /** The rendered AppSpec (YAML). */
+  readonly appSpec: string;
+}
+
+/** The CodeBuild buildspec (version 0.2), inline in the project. */
+export function renderBuildspec(args: BuildspecArgs): string {
+  const heredoc = (file: string, body: string) =>
+    `cat > ${file} <<'GREENLIGHT_EOF'\n${body.trimEnd()}\nGREENLIGHT_EOF\n`;
+  const spec = {
+    version: 0.2,
+    env: {
+      shell: "bash",
+      variables: {
+        REPOSITORY_URI: args.repositoryUri,
+        DOCKERFILE: args.dockerfile,
+        BUILD_CONTEXT: args.buildContext,
+        TAG_PATTERNS: args.tagPatterns.join(" "),
+        DOCKER_BUILDKIT: "1",
+      },
+      "exported-variables": [
+        "GREENLIGHT_VERSION",
+        "GREENLIGHT_REF",
+        "GREENLIGHT_COMMIT",
+        "IMAGE_URI",
+      ],
+    },
+    phases: {
+      pre_build: {
+        "on-failure": "ABORT",
+        commands: [
+          heredoc("taskdef.template.json", args.taskDefinitionTemplate),
+          heredoc(BUILD_FILES.appSpec, args.appSpec),
+          metadataScript(),
+        ],
+      },
+      build: { "on-failure": "ABORT", commands: [imageScript()] },
+      post_build: { commands: [artifactsScript()] },
+    },
+    artifacts: {
+      files: [BUILD_FILES.imageDetail, BUILD_FILES.taskDefinition, BUILD_FILES.appSpec],
+      "discard-paths": "yes",
+    },
+  };
+  return stringify(spec, { lineWidth: 0 });
+}
