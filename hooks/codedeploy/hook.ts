@@ -108,7 +108,7 @@ export async function runAfterAllowTraffic(
     deps.logger.error("hook.malformed-event", {
       problem:
         "the event has no DeploymentId or LifecycleEventHookExecutionId; nothing to report to",
-      event: truncate(safeJson(event), 500),
+      received: truncate(safeJson(event), 500),
     });
     return {};
   }

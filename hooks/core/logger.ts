@@ -79,7 +79,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 function familyMember(shared: Shared, base: LogFields): Logger {
   const write = (level: LogLevel, event: string, fields: LogFields = {}): void => {
     if (LogLevels.indexOf(level) < shared.minimum) return;
-    const entry = { time: new Date(shared.now()).toISOString(), level, event, ...base, ...fields };
+    const fixed = { time: new Date(shared.now()).toISOString(), level, event };
+    // The fixed keys come first and cannot be overwritten by fields.
+    const entry = { ...fixed, ...base, ...fields, ...fixed };
     shared.sink(redactLine(serialise(entry), shared.secrets));
   };
   return {

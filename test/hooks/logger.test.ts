@@ -133,3 +133,13 @@ describe("hooks/core clock helpers", () => {
     assert.ok(Date.now() - started < 1000);
   });
 });
+
+describe("hooks/core logger reserved keys", () => {
+  it("keeps time, level and event when a field has the same name", () => {
+    const memory = createMemoryLogger();
+    memory.logger.warn("hook.malformed-event", { event: "overwritten?", level: "debug" });
+    const entry = memory.entries()[0];
+    assert.equal(entry?.event, "hook.malformed-event");
+    assert.equal(entry?.level, "warn");
+  });
+});

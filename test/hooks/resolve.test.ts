@@ -50,7 +50,10 @@ describe("hooks/codedeploy readAppSpec", () => {
       "        LoadBalancerInfo:",
       "          ContainerName: 'web'",
     ].join("\n");
-    assert.deepEqual(readAppSpec(yaml), { taskDefinitionArn: TASK_DEFINITION_ARN, containerName: "web" });
+    assert.deepEqual(readAppSpec(yaml), {
+      taskDefinitionArn: TASK_DEFINITION_ARN,
+      containerName: "web",
+    });
   });
 
   it("reads JSON AppSpec content", () => {
@@ -68,13 +71,23 @@ describe("hooks/codedeploy readAppSpec", () => {
         },
       ],
     });
-    assert.deepEqual(readAppSpec(json), { taskDefinitionArn: TASK_DEFINITION_ARN, containerName: "app", containerPort: 8080 });
+    assert.deepEqual(readAppSpec(json), {
+      taskDefinitionArn: TASK_DEFINITION_ARN,
+      containerName: "app",
+      containerPort: 8080,
+    });
   });
 
   it("fails clearly without a task definition, on broken JSON and on two target services", () => {
-    assert.throws(() => readAppSpec("version: 0.0\nResources: []\n"), /no Resources\[0\]\.TargetService\.Properties\.TaskDefinition/);
+    assert.throws(
+      () => readAppSpec("version: 0.0\nResources: []\n"),
+      /no Resources\[0\]\.TargetService\.Properties\.TaskDefinition/,
+    );
     assert.throws(() => readAppSpec('{"Resources": ['), /looks like JSON but does not parse/);
-    assert.throws(() => readAppSpec(`${appSpecYaml()}\n${appSpecYaml()}`), /names TaskDefinition 2 times/);
+    assert.throws(
+      () => readAppSpec(`${appSpecYaml()}\n${appSpecYaml()}`),
+      /names TaskDefinition 2 times/,
+    );
     assert.throws(() => readAppSpec("  "), /empty/);
   });
 });
@@ -169,20 +182,36 @@ describe("hooks/codedeploy resolveDeployment", () => {
     const aws = mockAws();
     const info = deploymentOutput().deploymentInfo;
     aws.codeDeploy.on(GetDeploymentCommand).resolves({
-      deploymentInfo: { ...info, revision: { revisionType: "String", string: { content: appSpecYaml(), sha256: "0" } } },
+      deploymentInfo: {
+        ...info,
+        revision: { revisionType: "String", string: { content: appSpecYaml(), sha256: "0" } },
+      },
     });
-    const resolved = await resolveDeployment(DEPLOYMENT_ID, { codeDeploy: aws.codeDeployClient, ecs: aws.ecsClient, elb: aws.elbClient });
+    const resolved = await resolveDeployment(DEPLOYMENT_ID, {
+      codeDeploy: aws.codeDeployClient,
+      ecs: aws.ecsClient,
+      elb: aws.elbClient,
+    });
     assert.equal(resolved.taskDefinitionArn, TASK_DEFINITION_ARN);
   });
 
   it("fails naming the variable when the task definition carries no version", async () => {
     const aws = mockAws();
     aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
-      taskDefinition: { containerDefinitions: [{ name: "app", environment: [{ name: "PORT", value: "8080" }] }] },
+      taskDefinition: {
+        containerDefinitions: [{ name: "app", environment: [{ name: "PORT", value: "8080" }] }],
+      },
     });
     await assert.rejects(
-      resolveDeployment(DEPLOYMENT_ID, { codeDeploy: aws.codeDeployClient, ecs: aws.ecsClient, elb: aws.elbClient }),
-      { name: "ResolveError", message: new RegExp(`container app of task definition .* has no GREENLIGHT_VERSION`) },
+      resolveDeployment(DEPLOYMENT_ID, {
+        codeDeploy: aws.codeDeployClient,
+        ecs: aws.ecsClient,
+        elb: aws.elbClient,
+      }),
+      {
+        name: "ResolveError",
+        message: new RegExp(`container app of task definition .* has no GREENLIGHT_VERSION`),
+      },
     );
   });
 
@@ -199,7 +228,10 @@ describe("hooks/codedeploy resolveDeployment", () => {
         description: "Health checks failed",
       },
     ]);
-    assert.equal(aws.elb.commandCalls(DescribeTargetHealthCommand)[0]?.args[0].input.TargetGroupArn, GREEN_TG);
+    assert.equal(
+      aws.elb.commandCalls(DescribeTargetHealthCommand)[0]?.args[0].input.TargetGroupArn,
+      GREEN_TG,
+    );
   });
 });
 
@@ -212,10 +244,16 @@ describe("hooks/codedeploy Slack webhook secret", () => {
   });
 
   it("rejects what is not a URL without echoing the secret", () => {
-    for (const bad of ["", "hooks.slack.com/services/x/secretsecret", "{\"other\":1}", "ftp://secretsecret"]) {
+    for (const bad of [
+      "",
+      "hooks.slack.com/services/x/secretsecret",
+      '{"other":1}',
+      "ftp://secretsecret",
+    ]) {
       assert.throws(
         () => webhookUrlFromSecret(bad),
-        (error: Error) => error.name === "WebhookSecretError" && !error.message.includes("secretsecret"),
+        (error: Error) =>
+          error.name === "WebhookSecretError" && !error.message.includes("secretsecret"),
       );
     }
   });
@@ -233,6 +271,9 @@ describe("hooks/codedeploy Slack webhook secret", () => {
     await clock.sleep(60_000);
     await source.get();
     assert.equal(aws.secrets.commandCalls(GetSecretValueCommand).length, 3);
-    assert.equal(aws.secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId, "arn:secret");
+    assert.equal(
+      aws.secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId,
+      "arn:secret",
+    );
   });
 });

@@ -97,7 +97,9 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
 
   codeDeploy.on(GetDeploymentCommand).resolves(deploymentOutput());
   codeDeploy.on(GetDeploymentGroupCommand).resolves(deploymentGroupOutput());
-  codeDeploy.on(PutLifecycleEventHookExecutionStatusCommand).resolves({ lifecycleEventHookExecutionId: EXECUTION_ID });
+  codeDeploy
+    .on(PutLifecycleEventHookExecutionStatusCommand)
+    .resolves({ lifecycleEventHookExecutionId: EXECUTION_ID });
   ecs.on(DescribeTaskDefinitionCommand).resolves({
     taskDefinition: {
       taskDefinitionArn: TASK_DEFINITION_ARN,
@@ -129,7 +131,9 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
     ],
   });
   elb.on(DescribeLoadBalancersCommand).resolves({
-    LoadBalancers: [{ LoadBalancerArn: LOAD_BALANCER_ARN, DNSName: "shop-123456.eu-west-1.elb.amazonaws.com" }],
+    LoadBalancers: [
+      { LoadBalancerArn: LOAD_BALANCER_ARN, DNSName: "shop-123456.eu-west-1.elb.amazonaws.com" },
+    ],
   });
   const states = options.targetStates ?? ["healthy", "healthy"];
   elb.on(DescribeTargetHealthCommand).resolves({
@@ -137,11 +141,15 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
       Target: { Id: `10.0.${i + 1}.10`, Port: 8080 },
       TargetHealth: {
         State: state,
-        ...(state === "unhealthy" ? { Reason: "Target.FailedHealthChecks", Description: "Health checks failed" } : {}),
+        ...(state === "unhealthy"
+          ? { Reason: "Target.FailedHealthChecks", Description: "Health checks failed" }
+          : {}),
       },
     })),
   });
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: options.webhookUrl ?? "http://127.0.0.1:9/services/T/B/unused" });
+  secrets
+    .on(GetSecretValueCommand)
+    .resolves({ SecretString: options.webhookUrl ?? "http://127.0.0.1:9/services/T/B/unused" });
   return { codeDeployClient, ecsClient, elbClient, secretsClient, codeDeploy, ecs, elb, secrets };
 }
 
