@@ -354,14 +354,12 @@ describe("hooks/codedeploy AfterAllowTraffic (mocked AWS, real HTTP on 127.0.0.1
   it("reports Failed for an unknown deployment id and says why", async () => {
     const result = await scenario({
       arrange: (aws) =>
-        aws.codeDeploy
-          .on(GetDeploymentCommand)
-          .rejects(
-            new DeploymentDoesNotExistException({
-              message: `The deployment ${DEPLOYMENT_ID} could not be found.`,
-              $metadata: {},
-            }),
-          ),
+        aws.codeDeploy.on(GetDeploymentCommand).rejects(
+          new DeploymentDoesNotExistException({
+            message: `The deployment ${DEPLOYMENT_ID} could not be found.`,
+            $metadata: {},
+          }),
+        ),
     });
     assert.deepEqual(result.statuses, ["Failed"]);
     assert.equal(result.versionRequests, 0);
