@@ -61,6 +61,9 @@ export const LOG_RETENTION_DAYS = [
 export const SOURCE_PROVIDERS = ["GitHub", "Bitbucket", "GitLab"] as const;
 export type SourceProvider = (typeof SOURCE_PROVIDERS)[number];
 
+/** A trigger's file-path filter takes 8 patterns: the service's folder and 7 shared paths. */
+export const MAX_SHARED_PATHS = 7;
+
 /** CodeDeploy waits at most two days before terminating the old task set. */
 export const MAX_TERMINATION_WAIT_MINUTES = 2880;
 
@@ -627,6 +630,11 @@ function readServices(r: Reader, root: Obj, lb: LoadBalancerConfig): ServiceConf
       r.checkRepoPath(`${s.path}.sharedPaths[${i}]`, p);
       return p.replace(/\/+$/, "");
     });
+    if (sharedPaths.length > MAX_SHARED_PATHS) {
+      r.problem(
+        `${s.path}.sharedPaths lists ${sharedPaths.length} paths; a CodePipeline trigger filters on at most 8 file paths (the service's folder and ${MAX_SHARED_PATHS} shared ones): share a common parent folder instead.`,
+      );
+    }
     const dockerfile = r.repoPath(s, "dockerfile", false) ?? `${sourcePath}/Dockerfile`;
     const port = { min: 1, max: 65535, integer: true, rangeHelp: "ports go from 1 to 65535" };
     const containerPort = r.number(s, "containerPort", { required: true, ...port }) ?? 8080;
@@ -739,7 +747,8 @@ function readSource(r: Reader, root: Obj): SourceConfig | undefined {
   };
   const branches = r.stringList(s, "branches", gitRef) ?? [];
   const tags = r.stringList(s, "tags", gitRef) ?? [];
-  if (branches.length === 0 && tags.length === 0) {
+  const listed = (v: unknown) => Array.isArray(v) && v.length > 0;
+  if (!listed(s.value.branches) && !listed(s.value.tags)) {
     r.problem(
       `${s.path} has neither branches nor tags, so no push would deploy: set branches (e.g. [development]) and/or tags (e.g. ["v*"]).`,
     );

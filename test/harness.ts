@@ -209,6 +209,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...base, arn: ARN("logs", `log-group:${physical}`) };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return { ...base, arn: ARN("cloudwatch", `alarm:${physical}`) };
+    case "aws:s3/bucket:Bucket":
+      return { ...base, bucket: physical, arn: `arn:aws:s3:::${physical}` };
     case "aws:codedeploy/deploymentConfig:DeploymentConfig":
       return { ...base, deploymentConfigName: physical };
     default:

@@ -1,0 +1,323 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { parse } from "yaml";
+import {
+  IMAGE_PLACEHOLDER,
+  TASK_DEFINITION_PLACEHOLDER,
+  appSpec,
+  renderAppSpec,
+  renderBuildspec,
+  renderTaskDefinitionTemplate,
+} from "../components/buildspec";
+import { parseConfig } from "../components/config";
+import { taskDefinitionInput } from "../components/taskdef";
+import { runStack, stackFileRaw, STACKS, type Run } from "./harness";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- parsed YAML and JSON documents */
+
+const service = parseConfig(stackFileRaw("dev")).services[0];
+
+function template(): RegisterTaskDefinitionCommandInput {
+  return taskDefinitionInput({
+    service,
+    environment: "dev",
+    image: IMAGE_PLACEHOLDER,
+    family: "greenlight-dev-web",
+    executionRoleArn: "arn:aws:iam::123456789012:role/web-execution",
+    taskRoleArn: "arn:aws:iam::123456789012:role/web-task",
+    logGroupName: "/greenlight/dev/web",
+    region: "eu-west-1",
+    repositoryUrl: "https://github.com/acme/greenlight-services",
+  });
+}
+
+const APPSPEC_ARGS = {
+  containerName: "web",
+  containerPort: 8080,
+  subnets: ["subnet-0a", "subnet-0b"],
+  securityGroups: ["sg-0web"],
+  assignPublicIp: false,
+};
+
+function buildspecFor(tagPatterns: string[]): string {
+  return renderBuildspec({
+    repositoryUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-0a1b2c3",
+    dockerfile: "app-sample/Dockerfile",
+    buildContext: "app-sample",
+    tagPatterns,
+    taskDefinitionTemplate: renderTaskDefinitionTemplate(template()),
+    appSpec: renderAppSpec({
+      ...APPSPEC_ARGS,
+      hooks: { AfterAllowTraffic: "greenlight-dev-live-hook" },
+    }),
+  });
+}
+
+/** A throwaway git repository with one commit by a known author. */
+function gitRepo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-build-"));
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "Ada Lovelace",
+        GIT_AUTHOR_EMAIL: "ada@example.com",
+        GIT_COMMITTER_NAME: "Ada Lovelace",
+        GIT_COMMITTER_EMAIL: "ada@example.com",
+      },
+    });
+  git("init", "-q", "-b", "development");
+  fs.writeFileSync(path.join(dir, "README"), "hello\n");
+  git("add", "README");
+  git("commit", "-q", "-m", "Add checkout retries\n\nLonger body that is not the first line.");
+  return dir;
+}
+
+/**
+ * Runs the buildspec's commands the way CodeBuild does (one bash, phase after phase), with the
+ * image phase replaced: no Docker or AWS here, so IMAGE_URI is set as the push would set it.
+ */
+function runBuild(buildspec: string, cwd: string, env: Record<string, string>): void {
+  const spec = parse(buildspec);
+  const script = [
+    "set -euo pipefail",
+    ...Object.entries(spec.env.variables).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`),
+    ...spec.phases.pre_build.commands,
+    `export IMAGE_URI="$REPOSITORY_URI@sha256:${"ab".repeat(32)}"`,
+    ...spec.phases.post_build.commands,
+  ].join("\n");
+  execFileSync("bash", ["-c", script], { cwd, env: { ...process.env, ...env }, stdio: "pipe" });
+}
+
+function environmentOf(taskdef: any): Record<string, string> {
+  return Object.fromEntries(
+    taskdef.containerDefinitions[0].environment.map((e: any) => [e.name, e.value]),
+  );
+}
+
+describe("the build's rendered files", () => {
+  describe("taskdef.json", () => {
+    it("is a RegisterTaskDefinition input for Fargate with the image left to CodeDeploy", () => {
+      const input: RegisterTaskDefinitionCommandInput = JSON.parse(
+        renderTaskDefinitionTemplate(template()),
+      );
+      assert.equal(input.family, "greenlight-dev-web");
+      assert.deepEqual(input.requiresCompatibilities, ["FARGATE"]);
+      assert.equal(input.networkMode, "awsvpc");
+      assert.equal(input.cpu, "256");
+      assert.equal(input.memory, "512");
+      assert.equal(input.executionRoleArn, "arn:aws:iam::123456789012:role/web-execution");
+      assert.equal(input.taskRoleArn, "arn:aws:iam::123456789012:role/web-task");
+      const [container] = input.containerDefinitions!;
+      assert.equal(container.image, IMAGE_PLACEHOLDER);
+      assert.equal(container.essential, true);
+      assert.deepEqual(container.portMappings, [
+        { containerPort: 8080, hostPort: 8080, protocol: "tcp" },
+      ]);
+      assert.equal(container.logConfiguration?.logDriver, "awslogs");
+    });
+
+    it("refuses a template whose image is not the CodeDeploy placeholder", () => {
+      const bad = template();
+      bad.containerDefinitions![0].image = "nginx:latest";
+      assert.throws(() => renderTaskDefinitionTemplate(bad), /must be <IMAGE1_NAME>/);
+    });
+  });
+
+  describe("appspec.yaml", () => {
+    it("parses as the CodeDeploy ECS AppSpec with the container, port, network and hooks", () => {
+      const doc = parse(
+        renderAppSpec({
+          ...APPSPEC_ARGS,
+          hooks: { AfterAllowTraffic: "arn:aws:lambda:eu-west-1:123456789012:function:live" },
+        }),
+      );
+      assert.deepEqual(doc, {
+        version: 0,
+        Resources: [
+          {
+            TargetService: {
+              Type: "AWS::ECS::Service",
+              Properties: {
+                TaskDefinition: TASK_DEFINITION_PLACEHOLDER,
+                LoadBalancerInfo: { ContainerName: "web", ContainerPort: 8080 },
+                PlatformVersion: "LATEST",
+                NetworkConfiguration: {
+                  AwsvpcConfiguration: {
+                    Subnets: ["subnet-0a", "subnet-0b"],
+                    SecurityGroups: ["sg-0web"],
+                    AssignPublicIp: "DISABLED",
+                  },
+                },
+              },
+            },
+          },
+        ],
+        Hooks: [{ AfterAllowTraffic: "arn:aws:lambda:eu-west-1:123456789012:function:live" }],
+      });
+      assert.match(renderAppSpec(APPSPEC_ARGS), /^version: 0\.0$/m);
+    });
+
+    it("has no Hooks section when no hook is wired", () => {
+      assert.equal("Hooks" in appSpec(APPSPEC_ARGS), false);
+      assert.equal(
+        parse(renderAppSpec({ ...APPSPEC_ARGS, assignPublicIp: true })).Resources[0].TargetService
+          .Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp,
+        "ENABLED",
+      );
+    });
+  });
+
+  describe("the buildspec", () => {
+    it("parses as buildspec 0.2 and hands the three files to the deploy stage", () => {
+      const spec = parse(buildspecFor(["v*"]));
+      assert.equal(spec.version, 0.2);
+      assert.equal(spec.env.shell, "bash");
+      assert.deepEqual(spec.env.variables, {
+        REPOSITORY_URI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-0a1b2c3",
+        DOCKERFILE: "app-sample/Dockerfile",
+        BUILD_CONTEXT: "app-sample",
+        TAG_PATTERNS: "v*",
+        DOCKER_BUILDKIT: "1",
+      });
+      assert.deepEqual(Object.keys(spec.phases), ["pre_build", "build", "post_build"]);
+      assert.deepEqual(spec.artifacts.files, ["imageDetail.json", "taskdef.json", "appspec.yaml"]);
+    });
+
+    it("tags the image with the commit, reuses an existing tag, caches layers and pins the digest", () => {
+      const build = parse(buildspecFor(["v*"])).phases.build.commands.join("\n");
+      assert.match(build, /-t "\$REPOSITORY_URI:\$IMAGE_TAG"/);
+      assert.doesNotMatch(build, /:latest/);
+      assert.match(build, /--cache-from/);
+      assert.match(build, /BUILDKIT_INLINE_CACHE=1/);
+      assert.match(build, /already in ECR/);
+      assert.match(build, /IMAGE_URI="\$REPOSITORY_URI@\$DIGEST"/);
+      const pre = parse(buildspecFor(["v*"])).phases.pre_build.commands.join("\n");
+      assert.match(pre, /IMAGE_TAG="git-\$\{GREENLIGHT_COMMIT:0:12\}"/);
+    });
+
+    it("writes imageDetail.json, taskdef.json and appspec.yaml for a branch build (its shell steps, run for real)", () => {
+      const dir = gitRepo();
+      try {
+        const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir }).toString().trim();
+        runBuild(buildspecFor(["v*"]), dir, {
+          CODEBUILD_RESOLVED_SOURCE_VERSION: commit,
+          SOURCE_BRANCH: "development",
+        });
+        assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "imageDetail.json"), "utf8")), {
+          ImageURI: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-0a1b2c3@sha256:${"ab".repeat(32)}`,
+        });
+        const taskdef = JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8"));
+        // The template, unchanged but for the build metadata in the container's environment.
+        const expected = template();
+        const env = environmentOf(taskdef);
+        assert.deepEqual(
+          {
+            ...taskdef,
+            containerDefinitions: [{ ...taskdef.containerDefinitions[0], environment: [] }],
+          },
+          {
+            ...expected,
+            containerDefinitions: [{ ...expected.containerDefinitions![0], environment: [] }],
+          },
+        );
+        assert.equal(env.GREENLIGHT_VERSION, commit.slice(0, 7));
+        assert.equal(env.GREENLIGHT_COMMIT, commit);
+        assert.equal(env.GREENLIGHT_REF, "development");
+        assert.equal(env.GREENLIGHT_REF_TYPE, "branch");
+        assert.equal(env.GREENLIGHT_COMMIT_MESSAGE, "Add checkout retries");
+        assert.equal(env.GREENLIGHT_AUTHOR, "Ada Lovelace");
+        assert.equal(env.GREENLIGHT_SERVICE, "web");
+        assert.equal(env.LOG_LEVEL, "debug");
+        const names = taskdef.containerDefinitions[0].environment.map((e: any) => e.name);
+        assert.deepEqual(names, [...names].sort());
+        assert.equal(taskdef.containerDefinitions[0].image, IMAGE_PLACEHOLDER);
+        const appspec = parse(fs.readFileSync(path.join(dir, "appspec.yaml"), "utf8"));
+        assert.deepEqual(appspec.Hooks, [{ AfterAllowTraffic: "greenlight-dev-live-hook" }]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("takes the version from a tag matching the stack's patterns, and ignores other tags", () => {
+      const dir = gitRepo();
+      try {
+        execFileSync("git", ["tag", "nightly-7"], { cwd: dir });
+        execFileSync("git", ["tag", "v1.4.0"], { cwd: dir });
+        // A file whose name matches the glob must not be mistaken for a pattern.
+        fs.writeFileSync(path.join(dir, "v-notes.txt"), "x");
+        runBuild(buildspecFor(["v*"]), dir, { SOURCE_BRANCH: "main" });
+        const env = environmentOf(
+          JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8")),
+        );
+        assert.equal(env.GREENLIGHT_VERSION, "v1.4.0");
+        assert.equal(env.GREENLIGHT_REF, "v1.4.0");
+        assert.equal(env.GREENLIGHT_REF_TYPE, "tag");
+
+        runBuild(buildspecFor(["release-*"]), dir, { SOURCE_BRANCH: "main" });
+        const branchEnv = environmentOf(
+          JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8")),
+        );
+        assert.equal(branchEnv.GREENLIGHT_REF_TYPE, "branch");
+        assert.equal(branchEnv.GREENLIGHT_REF, "main");
+        assert.match(branchEnv.GREENLIGHT_VERSION, /^[0-9a-f]{7}$/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("refuses to write artifacts after a failed build", () => {
+      const dir = gitRepo();
+      try {
+        assert.throws(() => runBuild(buildspecFor([]), dir, { CODEBUILD_BUILD_SUCCEEDING: "0" }));
+        assert.equal(fs.existsSync(path.join(dir, "taskdef.json")), false);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("as the program renders them for each stack", () => {
+    const runs = new Map<string, Run>();
+    before(async function () {
+      this.timeout(60_000);
+      for (const stack of STACKS) runs.set(stack, await runStack(stack));
+    });
+
+    for (const stack of STACKS) {
+      it(`${stack}: taskdef.json is the Pulumi task definition with CodeDeploy's image placeholder`, () => {
+        const run = runs.get(stack)!;
+        for (const svc of parseConfig(stackFileRaw(stack)).services) {
+          const project = run.named("aws:codebuild/project:Project", `${svc.name}-build`);
+          const pre: string = parse(project.inputs.source.buildspec).phases.pre_build.commands[0];
+          const body = pre.slice(pre.indexOf("\n") + 1, pre.lastIndexOf("\nGREENLIGHT_EOF"));
+          const rendered: RegisterTaskDefinitionCommandInput = JSON.parse(body);
+          const pulumiTd = run.named(
+            "aws:ecs/taskDefinition:TaskDefinition",
+            `${svc.name}-task`,
+          ).inputs;
+          for (const field of [
+            "family",
+            "cpu",
+            "memory",
+            "executionRoleArn",
+            "taskRoleArn",
+            "networkMode",
+          ] as const) {
+            assert.deepEqual(rendered[field], pulumiTd[field], `${svc.name}: ${field}`);
+          }
+          assert.deepEqual(rendered.requiresCompatibilities, pulumiTd.requiresCompatibilities);
+          const [pulumiContainer] = JSON.parse(pulumiTd.containerDefinitions);
+          const [container] = rendered.containerDefinitions!;
+          assert.deepEqual({ ...container, image: "" }, { ...pulumiContainer, image: "" });
+          assert.equal(container.image, IMAGE_PLACEHOLDER);
+        }
+      });
+    }
+  });
+});
