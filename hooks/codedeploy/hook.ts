@@ -52,6 +52,9 @@ export interface RemainingTime {
   getRemainingTimeInMillis(): number;
 }
 
+/** What a failure notice from this hook says happens next. */
+export const CODEDEPLOY_FAILURE_CONSEQUENCE = "CodeDeploy is rolling back.";
+
 /** The report call ends this long before the Lambda's own timeout. */
 export const REPORT_MARGIN_MS = 500;
 /** The report always gets at least this long, even when the Lambda is nearly out of time. */
@@ -214,7 +217,10 @@ export async function runAfterAllowTraffic(
   };
   const message =
     resolved === undefined || outcome === undefined
-      ? buildCheckErrorMessage({ environment, deployment, error: checkError ?? "unknown error" })
+      ? buildCheckErrorMessage(
+          { environment, deployment, error: checkError ?? "unknown error" },
+          { consequence: CODEDEPLOY_FAILURE_CONSEQUENCE },
+        )
       : noticeFor(outcome, {
           environment,
           service: resolved.service,
@@ -251,7 +257,7 @@ export function readEvent(
 function noticeFor(outcome: LiveCheckOutcome, notice: DeploymentNotice): SlackMessage {
   return outcome.verdict.live
     ? buildLiveMessage(notice, outcome)
-    : buildFailureMessage(notice, outcome);
+    : buildFailureMessage(notice, outcome, { consequence: CODEDEPLOY_FAILURE_CONSEQUENCE });
 }
 
 async function reportStatus(

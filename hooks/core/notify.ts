@@ -92,14 +92,17 @@ export interface DeploymentNotice {
   readonly deployment?: { readonly id: string; readonly url?: string };
 }
 
-/** What a failure notice says happens next. */
-export const DEFAULT_FAILURE_CONSEQUENCE = "CodeDeploy is rolling back.";
+/**
+ * What a failure notice says happens next, unless the caller knows better (the CodeDeploy adapter
+ * says "CodeDeploy is rolling back.", the CLI that nothing was rolled back).
+ */
+export const DEFAULT_FAILURE_CONSEQUENCE = "The deployment is being rolled back.";
 
 /** How a failure notice is worded. */
 export interface FailureNoticeOptions {
   /**
    * The sentence that says what happens next.
-   * @default "CodeDeploy is rolling back."
+   * @default "The deployment is being rolled back."
    */
   readonly consequence?: string;
 }

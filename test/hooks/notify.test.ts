@@ -201,13 +201,15 @@ describe("hooks/core Slack message builders", () => {
     assert.equal(escapeMrkdwn("a & b < c > d"), "a &amp; b &lt; c &gt; d");
   });
 
-  it("builds a distinct failure notice: the failed check, what was seen and that CodeDeploy rolls back", async () => {
+  it("builds a distinct failure notice: the failed check, what was seen and what happens next", async () => {
     const outcome = await outcomeOf([
       { version: "1.4.2" },
       { status: 502, body: "Bad Gateway" },
       { version: "1.4.2" },
     ]);
-    const message = buildFailureMessage(notice, outcome);
+    const message = buildFailureMessage(notice, outcome, {
+      consequence: "CodeDeploy is rolling back.",
+    });
     const texts = textsOf(message);
     assert.equal(texts[0], "❌ checkout 1.4.3 failed the live check in prod");
     assert.match(
@@ -285,12 +287,22 @@ describe("hooks/core Slack message builders", () => {
     }
   });
 
+  it("says the deployment is being rolled back when the caller does not name the tool", async () => {
+    const outcome = await outcomeOf([{ version: "1.4.2" }]);
+    const message = buildFailureMessage(notice, outcome);
+    assert.match(message.text, /\(version check\)\. The deployment is being rolled back\.$/);
+    assert.ok(!JSON.stringify(message).includes("CodeDeploy is"));
+  });
+
   it("builds a notice for a check that could not run", () => {
-    const message = buildCheckErrorMessage({
-      environment: "dev",
-      deployment: { id: "d-NOPE" },
-      error: "DeploymentDoesNotExistException: no deployment d-NOPE & more",
-    });
+    const message = buildCheckErrorMessage(
+      {
+        environment: "dev",
+        deployment: { id: "d-NOPE" },
+        error: "DeploymentDoesNotExistException: no deployment d-NOPE & more",
+      },
+      { consequence: "CodeDeploy is rolling back." },
+    );
     const texts = textsOf(message);
     assert.equal(texts[0], "❌ The live check for d-NOPE in dev could not run");
     assert.match(texts[1]!, /no deployment d-NOPE &amp; more\n\*CodeDeploy is rolling back\.\*/);
