@@ -104,8 +104,7 @@ export async function runAfterAllowTraffic(
   context: RemainingTime,
   deps: HookDeps,
 ): Promise<HookRun> {
-  const { clock } = deps;
-  const lambdaDeadline = clock.now() + context.getRemainingTimeInMillis();
+  const lambdaDeadline = deps.clock.now() + context.getRemainingTimeInMillis();
   const ids = readEvent(event);
   if (ids === undefined) {
     deps.logger.error("hook.malformed-event", {
@@ -121,20 +120,66 @@ export async function runAfterAllowTraffic(
   });
   const slackSecretArn = nonEmpty(deps.env[HookEnv.slackSecretArn]);
   const slackStopBy = lambdaDeadline - SLACK_MARGIN_MS;
+  // Read the webhook URL while the check runs, so the notice goes out as soon as it can.
   const webhook =
     slackSecretArn === undefined
       ? undefined
       : fetchWebhook(slackSecretArn, slackStopBy, deps, logger);
 
   let status: LifecycleStatusValue = LifecycleStatus.failed;
-  let settings: HookSettings | undefined;
-  let resolved: ResolvedDeployment | undefined;
-  let outcome: LiveCheckOutcome | undefined;
-  let checkError: string | undefined;
-  let durationMs: number | undefined;
+  let check: CheckResult = {};
   let report: { readonly error?: string } = {};
   try {
-    settings = parseHookSettings(deps.env);
+    check = await checkDeployment(ids.deploymentId, lambdaDeadline, deps, logger);
+    if (check.outcome?.verdict.live === true) status = LifecycleStatus.succeeded;
+  } finally {
+    report = await reportStatus(
+      deps.clients.codeDeploy,
+      ids,
+      status,
+      lambdaDeadline,
+      deps.clock,
+      logger,
+    );
+  }
+
+  const run: HookRun = {
+    reported: status,
+    ...(report.error === undefined ? {} : { reportError: report.error }),
+    ...(check.outcome === undefined ? {} : { outcome: check.outcome }),
+    ...(check.error === undefined ? {} : { checkError: check.error }),
+  };
+  if (webhook === undefined) {
+    logger.info("slack.skipped", { reason: `${HookEnv.slackSecretArn} is not set` });
+    return { ...run, slack: { skipped: `${HookEnv.slackSecretArn} is not set` } };
+  }
+  const message = noticeFor(check, ids.deploymentId, deps);
+  return { ...run, slack: await sendNotice(webhook, message, slackStopBy, deps, logger) };
+}
+
+/** What checking the deployment found; every field is absent when that step was not reached. */
+interface CheckResult {
+  readonly settings?: HookSettings;
+  readonly resolved?: ResolvedDeployment;
+  readonly outcome?: LiveCheckOutcome;
+  /** How long the deployment had taken when the verdict was reached. */
+  readonly durationMs?: number;
+  /** Why the check could not run. */
+  readonly error?: string;
+}
+
+/** Parses the settings, resolves the deployment and runs the live check. Never throws. */
+async function checkDeployment(
+  deploymentId: string,
+  lambdaDeadline: number,
+  deps: HookDeps,
+  logger: Logger,
+): Promise<CheckResult> {
+  const { clock } = deps;
+  let result: CheckResult = {};
+  try {
+    const settings = parseHookSettings(deps.env);
+    result = { settings };
     const reportBy = lambdaDeadline - settings.reportReserveMs;
     logger.info("hook.start", {
       remainingMs: lambdaDeadline - clock.now(),
@@ -142,12 +187,14 @@ export async function runAfterAllowTraffic(
       probe: settings.probe,
       reportReserveMs: settings.reportReserveMs,
     });
+    // Every AWS call before the report is cut off when the reserve begins.
     const work = deadlineSignal(clock, reportBy - clock.now());
     try {
-      resolved = await resolveDeployment(ids.deploymentId, deps.clients, {
+      const resolved = await resolveDeployment(deploymentId, deps.clients, {
         ...(settings.probeBaseUrl === undefined ? {} : { probeBaseUrl: settings.probeBaseUrl }),
         signal: work.signal,
       });
+      result = { settings, resolved };
       logger.info("hook.resolved", {
         application: resolved.applicationName,
         deploymentGroup: resolved.deploymentGroupName,
@@ -156,83 +203,76 @@ export async function runAfterAllowTraffic(
         versionUrl: resolved.versionUrl,
         targetGroup: resolved.targetGroupArn,
       });
-      const live = resolved;
-      outcome = await runLiveCheck(
+      const outcome = await runLiveCheck(
         {
-          versionUrl: live.versionUrl,
-          expectedVersion: live.build.version,
+          versionUrl: resolved.versionUrl,
+          expectedVersion: resolved.build.version,
           probe: settings.probe,
           stopBy: reportBy,
-          readTargets: () => readTargetHealth(deps.clients.elb, live.targetGroupArn, work.signal),
+          readTargets: () =>
+            readTargetHealth(deps.clients.elb, resolved.targetGroupArn, work.signal),
         },
         { clock, fetch: deps.fetch, logger },
       );
-      if (resolved.createdAt !== undefined) durationMs = clock.now() - resolved.createdAt;
-      status = outcome.verdict.live ? LifecycleStatus.succeeded : LifecycleStatus.failed;
       logger[outcome.verdict.live ? "info" : "warn"]("hook.verdict", {
         live: outcome.verdict.live,
         failedCheck: outcome.verdict.failedCheck,
         summary: outcome.verdict.summary,
       });
+      return {
+        settings,
+        resolved,
+        outcome,
+        ...(resolved.createdAt === undefined
+          ? {}
+          : { durationMs: clock.now() - resolved.createdAt }),
+      };
     } finally {
       work.cancel();
     }
   } catch (error) {
-    checkError = describeError(error);
+    const detail = describeError(error);
     logger.error("hook.check-error", {
       errorName: error instanceof Error ? error.name : typeof error,
-      error: checkError,
+      error: detail,
     });
-  } finally {
-    report = await reportStatus(
-      deps.clients.codeDeploy,
-      ids,
-      status,
-      lambdaDeadline,
-      clock,
-      logger,
-    );
+    return { ...result, error: detail };
   }
+}
 
-  const run: HookRun = {
-    reported: status,
-    ...(report.error === undefined ? {} : { reportError: report.error }),
-    ...(outcome === undefined ? {} : { outcome }),
-    ...(checkError === undefined ? {} : { checkError }),
-  };
-  if (webhook === undefined) {
-    logger.info("slack.skipped", { reason: `${HookEnv.slackSecretArn} is not set` });
-    return { ...run, slack: { skipped: `${HookEnv.slackSecretArn} is not set` } };
-  }
+/** The live notice, the failure notice, or the notice that the check could not run. */
+function noticeFor(check: CheckResult, deploymentId: string, deps: HookDeps): SlackMessage {
+  const { resolved, outcome } = check;
+  // The raw variable too: when the settings are unreadable, the environment name still is.
   const environment =
-    settings?.environment ??
+    check.settings?.environment ??
     nonEmpty(deps.env[HookEnv.environment]) ??
     resolved?.environment ??
     "unknown";
   const region =
     deps.region ?? (resolved === undefined ? undefined : regionOfArn(resolved.taskDefinitionArn));
   const deployment = {
-    id: ids.deploymentId,
-    ...(region === undefined ? {} : { url: codeDeployConsoleUrl(region, ids.deploymentId) }),
+    id: deploymentId,
+    ...(region === undefined ? {} : { url: codeDeployConsoleUrl(region, deploymentId) }),
   };
-  const message =
-    resolved === undefined || outcome === undefined
-      ? buildCheckErrorMessage(
-          { environment, deployment, error: checkError ?? "unknown error" },
-          { consequence: CODEDEPLOY_FAILURE_CONSEQUENCE },
-        )
-      : noticeFor(outcome, {
-          environment,
-          service: resolved.service,
-          build: resolved.build,
-          ...(resolved.repositoryUrl === undefined
-            ? {}
-            : { repositoryUrl: resolved.repositoryUrl }),
-          ...(durationMs === undefined ? {} : { durationMs }),
-          deployment,
-        });
-  const slack = await sendNotice(webhook, message, slackStopBy, deps, logger);
-  return { ...run, slack };
+  const failure = { consequence: CODEDEPLOY_FAILURE_CONSEQUENCE };
+  if (resolved === undefined || outcome === undefined) {
+    return buildCheckErrorMessage(
+      { environment, deployment, error: check.error ?? "unknown error" },
+      failure,
+    );
+  }
+  const notice: DeploymentNotice = {
+    environment,
+    service: resolved.service,
+    build: resolved.build,
+    ...(resolved.repositoryUrl === undefined ? {} : { repositoryUrl: resolved.repositoryUrl }),
+    ...(check.durationMs === undefined ? {} : { durationMs: check.durationMs }),
+    deployment,
+  };
+  return outcome.verdict.live
+    ? buildLiveMessage(notice, outcome)
+    : buildFailureMessage(notice, outcome, failure);
 }
 
 /** The CodeDeploy console page of a deployment. */
@@ -252,12 +292,6 @@ export function readEvent(
   if (typeof deploymentId !== "string" || deploymentId.trim() === "") return undefined;
   if (typeof executionId !== "string" || executionId.trim() === "") return undefined;
   return { deploymentId, executionId };
-}
-
-function noticeFor(outcome: LiveCheckOutcome, notice: DeploymentNotice): SlackMessage {
-  return outcome.verdict.live
-    ? buildLiveMessage(notice, outcome)
-    : buildFailureMessage(notice, outcome, { consequence: CODEDEPLOY_FAILURE_CONSEQUENCE });
 }
 
 async function reportStatus(
