@@ -11,7 +11,7 @@ import type { BuildMetadata, VersionDocument } from "../hooks/core/build-metadat
 import { systemClock, type Clock } from "../hooks/core/clock";
 import { decide } from "../hooks/core/decide";
 import { formatDuration } from "../hooks/core/format";
-import { globalFetch, type FetchLike } from "../hooks/core/http";
+import { globalFetch, isHttpUrl, type FetchLike } from "../hooks/core/http";
 import { createLogger } from "../hooks/core/logger";
 import { buildFailureMessage, buildLiveMessage, type DeploymentNotice } from "../hooks/core/notify";
 import {
@@ -109,7 +109,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyOptions | undefi
   const url = text("url");
   if (url === undefined)
     throw new UsageError("--url is required, e.g. --url http://localhost:8080");
-  if (!/^https?:\/\/[^/]+/.test(url)) {
+  if (!isHttpUrl(url)) {
     throw new UsageError(`--url is ${JSON.stringify(url)}; give an http:// or https:// base URL`);
   }
   const expect = text("expect");

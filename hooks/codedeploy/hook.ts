@@ -20,7 +20,7 @@ import {
   type SlackMessage,
 } from "../core/notify";
 import { describeError, secretFragmentsOfUrl } from "../core/redact";
-import { truncate } from "../core/format";
+import { nonBlank, truncate } from "../core/format";
 import {
   postToSlack,
   SLACK_WEBHOOK_GONE_STATUSES,
@@ -118,7 +118,7 @@ export async function runAfterAllowTraffic(
     deploymentId: ids.deploymentId,
     executionId: ids.executionId,
   });
-  const slackSecretArn = nonEmpty(deps.env[HookEnv.slackSecretArn]);
+  const slackSecretArn = nonBlank(deps.env[HookEnv.slackSecretArn]);
   const slackStopBy = lambdaDeadline - SLACK_MARGIN_MS;
   // Read the webhook URL while the check runs, so the notice goes out as soon as it can.
   const webhook =
@@ -246,7 +246,7 @@ function noticeFor(check: CheckResult, deploymentId: string, deps: HookDeps): Sl
   // The raw variable too: when the settings are unreadable, the environment name still is.
   const environment =
     check.settings?.environment ??
-    nonEmpty(deps.env[HookEnv.environment]) ??
+    nonBlank(deps.env[HookEnv.environment]) ??
     resolved?.environment ??
     "unknown";
   const region =
@@ -386,10 +386,6 @@ async function sendNotice(
     webhook.source.invalidate();
   }
   return result;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
 function safeJson(value: unknown): string {

@@ -16,6 +16,7 @@ import {
   type Action,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BuildEnv, buildMetadataFromEnvironment, type BuildMetadata } from "../core/build-metadata";
+import { nonBlank } from "../core/format";
 import { toTargetHealthState, type TargetHealth } from "../core/targets";
 import { readAppSpec } from "./appspec";
 import { callAws, type HookClients } from "./aws";
@@ -159,11 +160,11 @@ export async function resolveDeployment(
   }
 
   const service =
-    nonEmpty(env[BuildEnv.service]) ??
-    nonEmpty(groupInfo?.ecsServices?.[0]?.serviceName) ??
+    nonBlank(env[BuildEnv.service]) ??
+    nonBlank(groupInfo?.ecsServices?.[0]?.serviceName) ??
     applicationName;
-  const environment = nonEmpty(env[BuildEnv.environment]);
-  const repositoryUrl = nonEmpty(env[BuildEnv.repositoryUrl]);
+  const environment = nonBlank(env[BuildEnv.environment]);
+  const repositoryUrl = nonBlank(env[BuildEnv.repositoryUrl]);
   return {
     deploymentId,
     applicationName,
@@ -226,7 +227,7 @@ export function versionUrl(baseUrl: string, path: string): string {
 
 /** The region in an ARN (`arn:aws:ecs:eu-west-1:…` → `eu-west-1`). Pure. */
 export function regionOfArn(arn: string): string | undefined {
-  return nonEmpty(arn.split(":")[3]);
+  return nonBlank(arn.split(":")[3]);
 }
 
 function appSpecContent(info: DeploymentInfo, deploymentId: string): string {
@@ -273,8 +274,4 @@ function normalisePath(path: string): string {
 function required<T>(value: T | undefined, problem: string): T {
   if (value === undefined || value === "") throw new ResolveError(problem);
   return value;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value;
 }

@@ -2,6 +2,8 @@
  * The live hook's settings: environment variables of the Lambda function, set by the Pulumi
  * program. The names are exported so the program sets exactly what the hook reads.
  */
+import { nonBlank } from "../core/format";
+import { isHttpUrl } from "../core/http";
 import { ProbeDefaults, ProbeMinimums } from "../core/probe";
 
 /** The Lambda environment variables the live hook reads. */
@@ -74,7 +76,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function parseHookSettings(env: Env): HookSettings {
   const problems: string[] = [];
   const integer = (name: string, fallback: number, minimum: number, unit: string): number => {
-    const raw = text(env, name);
+    const raw = nonBlank(env[name]);
     if (raw === undefined) return fallback;
     const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < minimum) {
@@ -118,7 +120,7 @@ export function parseHookSettings(env: Env): HookSettings {
     0,
     "milliseconds",
   );
-  const probeBaseUrl = text(env, HookEnv.probeBaseUrl);
+  const probeBaseUrl = nonBlank(env[HookEnv.probeBaseUrl]);
   if (probeBaseUrl !== undefined && !isHttpUrl(probeBaseUrl)) {
     problems.push(
       `${HookEnv.probeBaseUrl} is ${JSON.stringify(probeBaseUrl)}; set it to an http:// or https:// ` +
@@ -126,8 +128,8 @@ export function parseHookSettings(env: Env): HookSettings {
     );
   }
   if (problems.length > 0) throw new HookSettingsError(problems);
-  const environment = text(env, HookEnv.environment);
-  const slackSecretArn = text(env, HookEnv.slackSecretArn);
+  const environment = nonBlank(env[HookEnv.environment]);
+  const slackSecretArn = nonBlank(env[HookEnv.slackSecretArn]);
   return {
     ...(environment === undefined ? {} : { environment }),
     ...(slackSecretArn === undefined ? {} : { slackSecretArn }),
@@ -147,18 +149,4 @@ export function minimumLambdaTimeoutSeconds(
   return Math.ceil(
     (settings.probe.deadlineMs + settings.reportReserveMs + HOOK_OVERHEAD_MS) / 1000,
   );
-}
-
-function text(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol, hostname } = new URL(value);
-    return (protocol === "http:" || protocol === "https:") && hostname !== "";
-  } catch {
-    return false;
-  }
 }

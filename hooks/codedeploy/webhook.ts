@@ -5,6 +5,7 @@
  */
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { Clock } from "../core/clock";
+import { isHttpUrl } from "../core/http";
 import { callAws, type HookClients } from "./aws";
 
 /** How long a webhook URL read from Secrets Manager is reused. */
@@ -49,15 +50,7 @@ export function webhookUrlFromSecret(secretString: string | undefined): string {
     }
     candidate = field.trim();
   }
-  let protocol: string;
-  try {
-    protocol = new URL(candidate).protocol;
-  } catch {
-    throw new WebhookSecretError("the Slack secret is not a URL");
-  }
-  if (protocol !== "https:" && protocol !== "http:") {
-    throw new WebhookSecretError("the Slack secret is not an http(s) URL");
-  }
+  if (!isHttpUrl(candidate)) throw new WebhookSecretError("the Slack secret is not an http(s) URL");
   return candidate;
 }
 

@@ -24,3 +24,9 @@ export function truncate(text: string, max: number): string {
 export function firstLine(text: string): string {
   return (text.split(/\r?\n/, 1)[0] ?? "").trim();
 }
+
+/** `value` trimmed, or `undefined` when it is missing or blank. */
+export function nonBlank(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === "" ? undefined : trimmed;
+}

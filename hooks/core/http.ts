@@ -26,3 +26,13 @@ export const globalFetch: FetchLike = (url, init) => fetch(url, init);
 
 /** The user agent of every request the live check makes, so service logs can tell it apart. */
 export const USER_AGENT = "greenlight-live-check/1";
+
+/** Whether `value` parses as an absolute `http:` or `https:` URL. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
+}

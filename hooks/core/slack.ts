@@ -8,8 +8,7 @@
  */
 import { deadlineSignal, raceAbort, type Clock } from "./clock";
 import { truncate } from "./format";
-import type { FetchLike } from "./http";
-import { USER_AGENT } from "./http";
+import { isHttpUrl, USER_AGENT, type FetchLike } from "./http";
 import type { Logger } from "./logger";
 import { describeError, redactSecrets, secretFragmentsOfUrl } from "./redact";
 import type { SlackMessage } from "./notify";
@@ -259,13 +258,4 @@ function describeAttempt(outcome: SlackAttempt): Record<string, unknown> {
 function attemptDetail(outcome: SlackAttempt): string {
   if (outcome.kind !== "response") return `${outcome.kind}: ${outcome.detail}`;
   return outcome.body === "" ? `HTTP ${outcome.status}` : `HTTP ${outcome.status} ${outcome.body}`;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === "https:" || protocol === "http:";
-  } catch {
-    return false;
-  }
 }
