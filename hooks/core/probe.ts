@@ -259,10 +259,11 @@ export async function probeVersion(request: ProbeRequest, deps: ProbeDeps): Prom
   }
 }
 
-type Answer =
+/** One answer before it is placed in time: what {@link parseVersionDocument} returns. */
+export type ProbeAnswer =
   Omit<VersionObservation, keyof ObservationBase> | Omit<ErrorObservation, keyof ObservationBase>;
 
-async function observeOnce(url: string, timeoutMs: number, deps: ProbeDeps): Promise<Answer> {
+async function observeOnce(url: string, timeoutMs: number, deps: ProbeDeps): Promise<ProbeAnswer> {
   const timer = deadlineSignal(deps.clock, timeoutMs);
   try {
     const response = await raceAbort(
@@ -294,7 +295,7 @@ async function observeOnce(url: string, timeoutMs: number, deps: ProbeDeps): Pro
 }
 
 /** Reads a version document from a response body, or says why it is not one. */
-export function parseVersionDocument(body: string, status: number): Answer {
+export function parseVersionDocument(body: string, status: number): ProbeAnswer {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.slice(0, MAX_BODY_CHARS));
