@@ -192,6 +192,7 @@ async function checkDeployment(
     try {
       const resolved = await resolveDeployment(deploymentId, deps.clients, {
         ...(settings.probeBaseUrl === undefined ? {} : { probeBaseUrl: settings.probeBaseUrl }),
+        ...(settings.probeHost === undefined ? {} : { probeHost: settings.probeHost }),
         signal: work.signal,
       });
       result = { settings, resolved };

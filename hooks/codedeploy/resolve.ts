@@ -63,6 +63,12 @@ export interface ResolveOptions {
    * @default - `<listener protocol>://<load balancer DNS name>:<listener port>`
    */
   readonly probeBaseUrl?: string;
+  /**
+   * Probe this host name (the domain an HTTPS listener's certificate names, pointing at the load
+   * balancer) with the listener's own protocol and port, instead of the load balancer's DNS name.
+   * @default - the load balancer's DNS name
+   */
+  readonly probeHost?: string;
   /** Aborts the AWS calls. */
   readonly signal?: AbortSignal;
 }
@@ -136,7 +142,14 @@ export async function resolveDeployment(
   }
 
   const versionPath = normalisePath(env[BuildEnv.versionPath] ?? "");
-  let baseUrl = options.probeBaseUrl;
+  const protocol = (listener.Protocol ?? "HTTP").toLowerCase();
+  const withPort = (host: string) =>
+    listener.Port === undefined
+      ? `${protocol}://${host}`
+      : `${protocol}://${host}:${listener.Port}`;
+  let baseUrl =
+    options.probeBaseUrl ??
+    (options.probeHost === undefined ? undefined : withPort(options.probeHost));
   if (baseUrl === undefined) {
     const loadBalancerArn = required(
       listener.LoadBalancerArn,
@@ -152,11 +165,7 @@ export async function resolveDeployment(
       loadBalancers?.[0]?.DNSName,
       `load balancer ${loadBalancerArn} has no DNS name`,
     );
-    const protocol = (listener.Protocol ?? "HTTP").toLowerCase();
-    baseUrl =
-      listener.Port === undefined
-        ? `${protocol}://${dnsName}`
-        : `${protocol}://${dnsName}:${listener.Port}`;
+    baseUrl = withPort(dnsName);
   }
 
   const service =

@@ -28,6 +28,11 @@ export const HookEnv = {
    * setups and tests.
    */
   probeBaseUrl: "GREENLIGHT_PROBE_BASE_URL",
+  /**
+   * Optional host name probed with each production listener's own protocol and port: the domain
+   * an HTTPS certificate names (the load balancer's DNS name would fail TLS verification).
+   */
+  probeHost: "GREENLIGHT_PROBE_HOST",
 } as const;
 
 /** Defaults of the numeric settings. */
@@ -60,6 +65,8 @@ export interface HookSettings {
   readonly reportReserveMs: number;
   /** @default - the production listener's load balancer DNS name, protocol and port */
   readonly probeBaseUrl?: string;
+  /** @default - the load balancer's DNS name */
+  readonly probeHost?: string;
 }
 
 /** Settings that cannot be used; the message names every bad variable and says how to fix it. */
@@ -127,6 +134,18 @@ export function parseHookSettings(env: Env): HookSettings {
         `base URL such as https://api.example.com, or leave it unset to probe the load balancer.`,
     );
   }
+  const probeHost = nonBlank(env[HookEnv.probeHost]);
+  if (
+    probeHost !== undefined &&
+    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(
+      probeHost,
+    )
+  ) {
+    problems.push(
+      `${HookEnv.probeHost} is ${JSON.stringify(probeHost)}; set it to a host name such as ` +
+        `api.example.com (no scheme, port or path), or leave it unset to probe the load balancer.`,
+    );
+  }
   if (problems.length > 0) throw new HookSettingsError(problems);
   const environment = nonBlank(env[HookEnv.environment]);
   const slackSecretArn = nonBlank(env[HookEnv.slackSecretArn]);
@@ -136,6 +155,7 @@ export function parseHookSettings(env: Env): HookSettings {
     probe,
     reportReserveMs,
     ...(probeBaseUrl === undefined ? {} : { probeBaseUrl: probeBaseUrl.replace(/\/+$/, "") }),
+    ...(probeHost === undefined ? {} : { probeHost: probeHost.toLowerCase() }),
   };
 }
 

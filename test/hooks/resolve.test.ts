@@ -178,6 +178,17 @@ describe("hooks/codedeploy resolveDeployment", () => {
     assert.equal(aws.elb.commandCalls(DescribeLoadBalancersCommand).length, 0);
   });
 
+  it("probes the configured host with each listener's own protocol and port", async () => {
+    const aws = mockAws();
+    const resolved = await resolveDeployment(
+      DEPLOYMENT_ID,
+      { codeDeploy: aws.codeDeployClient, ecs: aws.ecsClient, elb: aws.elbClient },
+      { probeHost: "shop.example.com" },
+    );
+    assert.equal(resolved.versionUrl, "http://shop.example.com:80/version");
+    assert.equal(aws.elb.commandCalls(DescribeLoadBalancersCommand).length, 0);
+  });
+
   it("reads a revision given as a String revision too", async () => {
     const aws = mockAws();
     const info = deploymentOutput().deploymentInfo;

@@ -35,6 +35,21 @@ describe("hooks/codedeploy settings", () => {
     });
   });
 
+  it("reads a probe host, and refuses one with a scheme or path", () => {
+    assert.equal(
+      parseHookSettings({ GREENLIGHT_PROBE_HOST: "Shop.Example.com" }).probeHost,
+      "shop.example.com",
+    );
+    assert.throws(
+      () => parseHookSettings({ GREENLIGHT_PROBE_HOST: "https://shop.example.com/x" }),
+      {
+        name: "HookSettingsError",
+        message:
+          'GREENLIGHT_PROBE_HOST is "https://shop.example.com/x"; set it to a host name such as api.example.com (no scheme, port or path), or leave it unset to probe the load balancer.',
+      },
+    );
+  });
+
   it("treats blank values as unset", () => {
     assert.deepEqual(
       parseHookSettings({ GREENLIGHT_PROBE_CONSECUTIVE: " ", GREENLIGHT_SLACK_SECRET_ARN: "" }),
@@ -75,6 +90,7 @@ describe("hooks/codedeploy settings", () => {
       "GREENLIGHT_ENVIRONMENT",
       "GREENLIGHT_PROBE_BASE_URL",
       "GREENLIGHT_PROBE_CONSECUTIVE",
+      "GREENLIGHT_PROBE_HOST",
       "GREENLIGHT_PROBE_DEADLINE_MS",
       "GREENLIGHT_PROBE_INTERVAL_MS",
       "GREENLIGHT_PROBE_TIMEOUT_MS",
