@@ -10,6 +10,8 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 
+import { percentile } from "../tools/watcher/summary";
+
 /** Settings of {@link benchApp}. */
 export interface AppBenchOptions {
   /**
@@ -136,7 +138,7 @@ interface Tally {
 
 /**
  * One keep-alive connection that sends the next request as soon as the previous answer is complete,
- * until `stopAt`. Counts what completes inside `window`.
+ * until the window ends. Counts what completes inside `window`.
  */
 function driveConnection(
   port: number,
@@ -182,11 +184,6 @@ function driveConnection(
     socket.on("error", () => count(false, performance.now()));
     socket.on("close", () => resolve());
   });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 const round = (value: number, digits = 2): number =>

@@ -94,11 +94,7 @@ export async function startServer(config: AppConfig, deps: ServerDeps = {}): Pro
     closing ??= new Promise<ShutdownResult>((resolve) => {
       const started = monotonicMs();
       app.startDraining();
-      logger.info("shutdown started", {
-        reason,
-        inFlight: app.inFlight,
-        timeoutMs: config.shutdownTimeoutMs,
-      });
+      const inFlight = app.inFlight;
       let forced = false;
       const bound = setTimeout(() => {
         forced = true;
@@ -108,6 +104,7 @@ export async function startServer(config: AppConfig, deps: ServerDeps = {}): Pro
         server.closeAllConnections();
       }, config.shutdownTimeoutMs);
       const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+      // Closes idle keep-alive connections, then the listening socket.
       server.close(() => {
         clearTimeout(bound);
         clearInterval(sweep);
@@ -115,7 +112,9 @@ export async function startServer(config: AppConfig, deps: ServerDeps = {}): Pro
         logger.info("shutdown complete", { durationMs, forced });
         resolve({ forced, durationMs });
       });
-      server.closeIdleConnections();
+      // Logged once the listening socket is closed: whoever reads it can rely on new connections
+      // being refused.
+      logger.info("shutdown started", { reason, inFlight, timeoutMs: config.shutdownTimeoutMs });
     });
     return closing;
   }
