@@ -17,3 +17,5 @@ export const services = stack.services;
 /** The source connection; complete its handshake once in the console (see the README). */
 export const sourceConnectionArn = stack.sourceConnectionArn;
 export const artifactBucket = stack.artifactBucket;
+/** The AfterAllowTraffic Lambda; its logs: aws logs tail /aws/lambda/<name> --follow */
+export const liveHookFunction = stack.liveHookFunction;

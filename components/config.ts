@@ -110,6 +110,11 @@ export interface LoadBalancerConfig {
   readonly idleTimeoutSeconds: number;
   /** Protect the ALB from deletion. @default true in prod */
   readonly deletionProtection: boolean;
+  /**
+   * The DNS name that points at the ALB and that the certificate names: outputs use it, and the
+   * live hook probes it (with each listener's port) instead of the ALB's own name.
+   */
+  readonly domainName?: string;
 }
 
 export interface DeploymentConfig {
@@ -178,6 +183,10 @@ export const BUILD_COMPUTE_TYPES = [
 ] as const;
 export type BuildComputeType = (typeof BUILD_COMPUTE_TYPES)[number];
 
+export type HookPlacement =
+  | { readonly inVpc: false }
+  | { readonly inVpc: true; readonly admit: "hookSecurityGroup" | "natAddresses" };
+
 export interface LiveCheckConfig {
   /** Consecutive answers with the new version that prove it is live. @default 5 */
   readonly consecutive: number;
@@ -187,6 +196,13 @@ export interface LiveCheckConfig {
   readonly timeoutMs: number;
   /** Give up (and fail the deployment) after this many seconds. @default 240 */
   readonly deadlineSeconds: number;
+  /**
+   * Where the hook runs so it can reach the production listener: outside the VPC for an
+   * internet-facing ALB open to anywhere; in the private subnets otherwise (an internal ALB admits
+   * the hook's security group; an internet-facing ALB with restricted ranges admits the NAT
+   * gateways' addresses, which the hook's requests leave from).
+   */
+  readonly placement: HookPlacement;
 }
 
 export interface GreenlightConfig {
@@ -286,7 +302,7 @@ export function parseConfig(raw: RawConfig): GreenlightConfig {
   const services = readServices(r, root, loadBalancer);
   const source = readSource(r, root);
   const pipeline = readPipeline(r, root, isProd);
-  const liveCheck = readLiveCheck(r, root);
+  const liveCheck = readLiveCheck(r, root, network, loadBalancer);
 
   if (r.problems.length > 0) {
     throw new ConfigError(r.problems);
@@ -306,8 +322,20 @@ export function parseConfig(raw: RawConfig): GreenlightConfig {
 }
 
 /** Reads and validates the current stack's configuration. */
-export function loadConfig(): GreenlightConfig {
-  return parseConfig(readStackConfig());
+export function loadConfig(
+  all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
+): GreenlightConfig {
+  const webhookProblem = slackWebhookProblem(all[`${NAMESPACE}:${SLACK_WEBHOOK_KEY}`]);
+  try {
+    const config = parseConfig(readStackConfig(all));
+    if (webhookProblem) throw new ConfigError([webhookProblem]);
+    return config;
+  } catch (e) {
+    if (e instanceof ConfigError && webhookProblem && !e.problems.includes(webhookProblem)) {
+      throw new ConfigError([...e.problems, webhookProblem]);
+    }
+    throw e;
+  }
 }
 
 function readNetwork(r: Reader, root: Obj): NetworkConfig | undefined {
@@ -472,6 +500,7 @@ function readLoadBalancer(r: Reader, root: Obj, isProd: boolean): LoadBalancerCo
     "deregistrationDelaySeconds",
     "idleTimeoutSeconds",
     "deletionProtection",
+    "domainName",
   ]);
   const certificateArn = r.string(lb, "certificateArn", {
     pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
@@ -504,6 +533,10 @@ function readLoadBalancer(r: Reader, root: Obj, isProd: boolean): LoadBalancerCo
       integer: true,
     })!,
     deletionProtection: r.boolean(lb, "deletionProtection", isProd),
+    domainName: r.string(lb, "domainName", {
+      pattern: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      patternHelp: "use a lower-case DNS name such as shop.example.com (no scheme, port or path)",
+    }),
   };
 }
 
@@ -797,7 +830,12 @@ function readPipeline(r: Reader, root: Obj, isProd: boolean): PipelineConfig {
   };
 }
 
-function readLiveCheck(r: Reader, root: Obj): LiveCheckConfig {
+function readLiveCheck(
+  r: Reader,
+  root: Obj,
+  network: NetworkConfig | undefined,
+  lb: LoadBalancerConfig,
+): LiveCheckConfig {
   const l = r.object(root.value.liveCheck, `${root.path}liveCheck`, false, [
     "consecutive",
     "intervalMs",
@@ -817,6 +855,7 @@ function readLiveCheck(r: Reader, root: Obj): LiveCheckConfig {
     integer: true,
   })!;
   return {
+    placement: hookPlacement(r, network, lb),
     consecutive: r.number(l, "consecutive", { default: 5, min: 1, max: 100, integer: true })!,
     intervalMs,
     timeoutMs,
@@ -829,6 +868,48 @@ function readLiveCheck(r: Reader, root: Obj): LiveCheckConfig {
       rangeHelp: "a Lambda runs at most 900 s and the hook keeps time to report",
     })!,
   };
+}
+
+/** Where the live hook must run to reach the production listener (see LiveCheckConfig). */
+function hookPlacement(
+  r: Reader,
+  network: NetworkConfig | undefined,
+  lb: LoadBalancerConfig,
+): HookPlacement {
+  const noNat = network?.mode === "create" && network.natGateways === "none";
+  if (lb.internal) {
+    if (noNat) {
+      r.problem(
+        `${NAMESPACE}:loadBalancer.internal is true and ${NAMESPACE}:network.natGateways is none; the live hook then runs in the VPC and needs a NAT gateway to reach CodeDeploy, Secrets Manager and Slack: set natGateways to single or perAz.`,
+      );
+    }
+    return { inVpc: true, admit: "hookSecurityGroup" };
+  }
+  if (lb.prodIngressCidrs.includes("0.0.0.0/0")) {
+    return { inVpc: false };
+  }
+  if (network?.mode === "existing" || noNat) {
+    r.problem(
+      `${NAMESPACE}:loadBalancer.prodIngressCidrs does not include 0.0.0.0/0, so the live hook cannot reach the production listener from AWS Lambda's public addresses; ` +
+        (noNat
+          ? `set ${NAMESPACE}:network.natGateways to single or perAz (the hook then runs in the VPC and the ALB admits the NAT gateways' addresses), or open production to 0.0.0.0/0.`
+          : `with an existing VPC, add your NAT gateways' public addresses (/32) to prodIngressCidrs and set loadBalancer.internal, or open production to 0.0.0.0/0.`),
+    );
+    return { inVpc: false };
+  }
+  return { inVpc: true, admit: "natAddresses" };
+}
+
+/**
+ * Checks the secret Slack webhook URL's shape, never repeating it: an error names only the key.
+ * Returns the problem, or undefined when the value is absent or well-formed.
+ */
+export function slackWebhookProblem(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^https:\/\/[^\s/]+\/\S+$/.test(value)) {
+    return `${NAMESPACE}:${SLACK_WEBHOOK_KEY} is not an https:// webhook URL (value not shown: it is a secret); set it with pulumi config set --secret ${SLACK_WEBHOOK_KEY} https://hooks.slack.com/services/….`;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,9 +71,16 @@ export function roleWithPolicy(
  * for them. Kept in one place; the tests and the policy pack check every policy against it.
  */
 export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:CreateNetworkInterface",
+  "ec2:DeleteNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:UnassignPrivateIpAddresses",
   "ecr:GetAuthorizationToken",
+  "ecs:DescribeTaskDefinition",
   "ecs:RegisterTaskDefinition",
   "elasticloadbalancing:DescribeListeners",
+  "elasticloadbalancing:DescribeLoadBalancers",
   "elasticloadbalancing:DescribeRules",
   "elasticloadbalancing:DescribeTargetGroups",
   "elasticloadbalancing:DescribeTargetHealth",

@@ -36,6 +36,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   public readonly arnSuffix: pulumi.Output<string>;
   public readonly dnsName: pulumi.Output<string>;
+  /** The name people and the live hook use: the configured domain, else the ALB's DNS name. */
+  public readonly host: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
   /** `https` with a certificate, else `http`. */
   public readonly scheme: "http" | "https";
@@ -73,6 +75,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.arn = alb.arn;
     this.arnSuffix = alb.arnSuffix;
     this.dnsName = alb.dnsName;
+    this.host = config.domainName ? pulumi.output(config.domainName) : alb.dnsName;
 
     if (config.certificateArn && config.httpRedirect) {
       config.prodIngressCidrs.forEach((cidr, i) => {
@@ -271,8 +274,8 @@ export class ServiceTraffic extends pulumi.ComponentResource {
     );
 
     const scheme = loadBalancer.scheme;
-    this.prodUrl = pulumi.interpolate`${scheme}://${loadBalancer.dnsName}${portSuffix(scheme, service.prodPort)}`;
-    this.testUrl = pulumi.interpolate`${scheme}://${loadBalancer.dnsName}${portSuffix(scheme, service.testPort)}`;
+    this.prodUrl = pulumi.interpolate`${scheme}://${loadBalancer.host}${portSuffix(scheme, service.prodPort)}`;
+    this.testUrl = pulumi.interpolate`${scheme}://${loadBalancer.host}${portSuffix(scheme, service.testPort)}`;
 
     this.registerOutputs({
       blueTargetGroupArn: this.blueTargetGroup.arn,

@@ -24,6 +24,8 @@ export class Network extends pulumi.ComponentResource {
   public readonly taskSubnetIds: pulumi.Output<string>[];
   public readonly assignPublicIp: boolean;
   public readonly natGatewayIds: pulumi.Output<string>[];
+  /** The NAT gateways' public addresses: what VPC traffic to the internet leaves from. */
+  public readonly natPublicIps: pulumi.Output<string>[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("greenlight:network:Network", name, {}, opts);
@@ -36,6 +38,7 @@ export class Network extends pulumi.ComponentResource {
       this.publicSubnetIds = config.publicSubnetIds.map((id) => pulumi.output(id));
       this.privateSubnetIds = config.privateSubnetIds.map((id) => pulumi.output(id));
       this.natGatewayIds = [];
+      this.natPublicIps = [];
     } else {
       const vpc = new aws.ec2.Vpc(
         `${name}-vpc`,
@@ -87,12 +90,14 @@ export class Network extends pulumi.ComponentResource {
       });
 
       const natCount = natGatewayCount(config.natGateways, publicSubnets.length);
+      const eips: aws.ec2.Eip[] = [];
       const natGateways = publicSubnets.slice(0, natCount).map((subnet, i) => {
         const eip = new aws.ec2.Eip(
           `${name}-nat-${i}`,
           { domain: "vpc", tags: { ...tags, Name: `${name}-nat-${i}` } },
           { parent: this },
         );
+        eips.push(eip);
         return new aws.ec2.NatGateway(
           `${name}-nat-${i}`,
           {
@@ -104,6 +109,7 @@ export class Network extends pulumi.ComponentResource {
         );
       });
       this.natGatewayIds = natGateways.map((n) => n.id);
+      this.natPublicIps = eips.map((e) => e.publicIp);
 
       const privateSubnets = config.privateSubnetCidrs.map((cidr, i) => {
         const subnet = new aws.ec2.Subnet(

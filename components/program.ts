@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./cluster";
-import type { GreenlightConfig, ServiceConfig } from "./config";
+import { NAMESPACE, SLACK_WEBHOOK_KEY, type GreenlightConfig, type ServiceConfig } from "./config";
+import { LiveHook } from "./liveHook";
 import { BlueGreenDeployment } from "./deploymentGroup";
 import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
 import { Network } from "./network";
@@ -34,6 +35,7 @@ export interface StackOutputs {
   /** The source connection: PENDING until its handshake is completed once in the console. */
   readonly sourceConnectionArn: pulumi.Output<string>;
   readonly artifactBucket: pulumi.Output<string>;
+  readonly liveHookFunction: pulumi.Output<string>;
   readonly services: Record<string, ServiceOutputs>;
 }
 
@@ -61,6 +63,25 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     tags: stackTags,
   });
   const accountId = aws.getCallerIdentityOutput().accountId;
+  const region = aws.getRegionOutput().region;
+  const liveHook = new LiveHook(env, {
+    environment: env,
+    liveCheck: config.liveCheck,
+    slackWebhookUrl: new pulumi.Config(NAMESPACE).getSecret(SLACK_WEBHOOK_KEY),
+    applicationName: cluster.applicationName,
+    region,
+    accountId,
+    probeHost: config.loadBalancer.domainName,
+    vpc: {
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      albSecurityGroupId: loadBalancer.securityGroupId,
+      natPublicIps: network.natPublicIps,
+      prodPorts: config.services.map((s) => s.prodPort),
+    },
+    logRetentionDays: config.logRetentionDays,
+    tags: stackTags,
+  });
 
   const services: Record<string, ServiceOutputs> = {};
   for (const service of config.services) {
@@ -70,6 +91,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
       cluster,
       delivery,
       accountId,
+      liveHook,
     });
   }
 
@@ -80,6 +102,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     clusterName: cluster.clusterName,
     codeDeployApplication: cluster.applicationName,
     sourceConnectionArn: delivery.connectionArn,
+    liveHookFunction: liveHook.functionName,
     artifactBucket: delivery.artifactBucketName,
     services,
   };
@@ -91,6 +114,7 @@ interface Shared {
   readonly cluster: Cluster;
   readonly delivery: Delivery;
   readonly accountId: pulumi.Output<string>;
+  readonly liveHook: LiveHook;
 }
 
 function deployService(
@@ -143,6 +167,7 @@ function deployService(
     prodListenerArn: traffic.prodListener.arn,
     testListenerArn: traffic.testListener.arn,
     taskRoleArns: [fargate.executionRoleArn, fargate.taskRoleArn],
+    hookFunctionArns: [shared.liveHook.functionArn],
     tags,
   });
 
@@ -168,6 +193,7 @@ function deployService(
     deploymentGroupName: deployment.deploymentGroupName,
     deploymentGroupArn: deployment.deploymentGroupArn,
     deploymentConfigName: deployment.deploymentConfigName,
+    hooks: { AfterAllowTraffic: shared.liveHook.functionName },
     logRetentionDays: config.logRetentionDays,
     tags,
   });

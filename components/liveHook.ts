@@ -1,0 +1,325 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundleHook, HOOK_BUNDLE_FILE, HOOK_HANDLER_EXPORT } from "../hooks/bundle";
+import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
+import type { LiveCheckConfig } from "./config";
+import { roleWithPolicy, type Statement } from "./iam";
+import type { Tags } from "./tags";
+
+/** The Lambda runtime of Greenlight's functions: a current Node.js LTS. */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
+/** Milliseconds kept before the Lambda timeout to report to CodeDeploy and post to Slack. */
+export const REPORT_RESERVE_MS = 10_000;
+
+export interface LiveHookArgs {
+  readonly environment: string;
+  readonly liveCheck: LiveCheckConfig;
+  /** The stack's Slack webhook URL (a Pulumi secret). @default - no Slack notices */
+  readonly slackWebhookUrl?: pulumi.Output<string>;
+  /** The stack's CodeDeploy application: the hook may read and answer its deployments only. */
+  readonly applicationName: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  readonly accountId: pulumi.Input<string>;
+  /** Probe this domain (with each listener's port) instead of the ALB's DNS name. */
+  readonly probeHost?: string;
+  /** Where the hook runs when `liveCheck.placement.inVpc`. */
+  readonly vpc?: {
+    readonly vpcId: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<string>[];
+    readonly albSecurityGroupId: pulumi.Input<string>;
+    /** The NAT gateways' public addresses, admitted when the placement says so. */
+    readonly natPublicIps: pulumi.Input<string>[];
+    /** Production listener ports the hook must reach. */
+    readonly prodPorts: readonly number[];
+  };
+  readonly logRetentionDays: number;
+  readonly tags: Tags;
+}
+
+/**
+ * The live hook: a Lambda at CodeDeploy's `AfterAllowTraffic` that proves the new version is
+ * serving and posts the Slack notice. Its code is bundled from `hooks/` with esbuild during
+ * `pulumi up`; the Slack webhook sits in Secrets Manager (its value only in the secret, the ARN in
+ * the environment); its role may answer this stack's deployments and read what the check needs.
+ */
+export class LiveHook extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly secretArn?: pulumi.Output<string>;
+  public readonly securityGroupId?: pulumi.Output<string>;
+
+  constructor(name: string, args: LiveHookArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("greenlight:hook:LiveHook", name, {}, opts);
+    const { liveCheck, tags } = args;
+    const functionName = `greenlight-${args.environment}-live-hook`;
+
+    let secret: aws.secretsmanager.Secret | undefined;
+    if (args.slackWebhookUrl) {
+      secret = new aws.secretsmanager.Secret(
+        `${name}-slack`,
+        {
+          description: `Slack incoming webhook of Greenlight's ${args.environment} notices`,
+          recoveryWindowInDays: args.environment === "prod" ? 30 : 0,
+          tags,
+        },
+        { parent: this },
+      );
+      new aws.secretsmanager.SecretVersion(
+        `${name}-slack`,
+        { secretId: secret.id, secretString: pulumi.secret(args.slackWebhookUrl) },
+        { parent: this },
+      );
+      this.secretArn = secret.arn;
+    }
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags },
+      { parent: this },
+    );
+
+    let vpcConfig: aws.types.input.lambda.FunctionVpcConfig | undefined;
+    if (liveCheck.placement.inVpc) {
+      if (!args.vpc) {
+        throw new Error("the live hook runs in the VPC here, but no VPC was given to it");
+      }
+      const vpc = args.vpc;
+      const sg = new aws.ec2.SecurityGroup(
+        `${name}-hook`,
+        {
+          vpcId: vpc.vpcId,
+          description: "Greenlight live hook: out to the ALB and to AWS APIs and Slack over HTTPS",
+          tags: { ...tags, Name: `${name}-hook` },
+        },
+        { parent: this },
+      );
+      this.securityGroupId = sg.id;
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-hook-https`,
+        {
+          securityGroupId: sg.id,
+          description: "AWS APIs and Slack",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: "0.0.0.0/0",
+          tags,
+        },
+        { parent: this },
+      );
+      for (const port of vpc.prodPorts) {
+        if (liveCheck.placement.admit === "hookSecurityGroup") {
+          new aws.vpc.SecurityGroupEgressRule(
+            `${name}-hook-to-alb-${port}`,
+            {
+              securityGroupId: sg.id,
+              description: `Production listener ${port}`,
+              ipProtocol: "tcp",
+              fromPort: port,
+              toPort: port,
+              referencedSecurityGroupId: vpc.albSecurityGroupId,
+              tags,
+            },
+            { parent: this },
+          );
+          new aws.vpc.SecurityGroupIngressRule(
+            `${name}-alb-from-hook-${port}`,
+            {
+              securityGroupId: vpc.albSecurityGroupId,
+              description: `Live hook probes production listener ${port}`,
+              ipProtocol: "tcp",
+              fromPort: port,
+              toPort: port,
+              referencedSecurityGroupId: sg.id,
+              tags,
+            },
+            { parent: this },
+          );
+        } else {
+          // The ALB is internet-facing: the hook's requests leave through the NAT gateways.
+          if (port !== 443) {
+            new aws.vpc.SecurityGroupEgressRule(
+              `${name}-hook-to-alb-${port}`,
+              {
+                securityGroupId: sg.id,
+                description: `Production listener ${port}`,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                cidrIpv4: "0.0.0.0/0",
+                tags,
+              },
+              { parent: this },
+            );
+          }
+          vpc.natPublicIps.forEach((ip, i) => {
+            new aws.vpc.SecurityGroupIngressRule(
+              `${name}-alb-from-nat-${i}-${port}`,
+              {
+                securityGroupId: vpc.albSecurityGroupId,
+                description: `Live hook (through NAT ${i}) probes production listener ${port}`,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                cidrIpv4: pulumi.interpolate`${ip}/32`,
+                tags,
+              },
+              { parent: this },
+            );
+          });
+        }
+      }
+      vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: [sg.id] };
+    }
+
+    const deploymentGroups = pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`;
+    const { role, policy } = roleWithPolicy(
+      `${name}-hook`,
+      {
+        assumedBy: "lambda.amazonaws.com",
+        description: `Greenlight's ${args.environment} live hook: checks a deployment and answers CodeDeploy`,
+        statements: liveHookStatements({
+          deploymentGroupArns: deploymentGroups,
+          logGroupArn: logGroup.arn,
+          secretArn: secret?.arn,
+          inVpc: liveCheck.placement.inVpc,
+        }),
+        tags,
+      },
+      this,
+    );
+    this.roleArn = role.arn;
+
+    const settings = {
+      probe: {
+        consecutive: liveCheck.consecutive,
+        intervalMs: liveCheck.intervalMs,
+        timeoutMs: liveCheck.timeoutMs,
+        deadlineMs: liveCheck.deadlineSeconds * 1000,
+      },
+      reportReserveMs: REPORT_RESERVE_MS,
+    };
+    const variables: Record<string, pulumi.Input<string>> = {
+      [HookEnv.environment]: args.environment,
+      [HookEnv.probeConsecutive]: String(settings.probe.consecutive),
+      [HookEnv.probeIntervalMs]: String(settings.probe.intervalMs),
+      [HookEnv.probeTimeoutMs]: String(settings.probe.timeoutMs),
+      [HookEnv.probeDeadlineMs]: String(settings.probe.deadlineMs),
+      [HookEnv.reportReserveMs]: String(settings.reportReserveMs),
+    };
+    if (secret) variables[HookEnv.slackSecretArn] = secret.arn;
+    if (args.probeHost) variables[HookEnv.probeHost] = args.probeHost;
+
+    const code = hookArchive();
+
+    const fn = new aws.lambda.Function(
+      `${name}-hook`,
+      {
+        name: functionName,
+        description:
+          "Greenlight AfterAllowTraffic: proves the new version is live, then tells CodeDeploy and Slack",
+        runtime: LAMBDA_RUNTIME,
+        architectures: ["arm64"],
+        handler: `${HOOK_BUNDLE_FILE.replace(/\.js$/, "")}.${HOOK_HANDLER_EXPORT}`,
+        code,
+        role: role.arn,
+        memorySize: 256,
+        timeout: Math.min(900, minimumLambdaTimeoutSeconds(settings)),
+        environment: { variables },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        vpcConfig,
+        tags,
+      },
+      { parent: this, dependsOn: policy ? [policy, logGroup] : [logGroup] },
+    );
+    this.functionName = fn.name;
+    this.functionArn = fn.arn;
+
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      roleArn: this.roleArn,
+      secretArn: this.secretArn,
+    });
+  }
+}
+
+/**
+ * The function's code: `hooks/` bundled with esbuild at `pulumi up` time (no separate build step;
+ * the AWS SDK v3 comes with the Lambda runtime), as `index.js`.
+ */
+export function hookArchive(): pulumi.Output<pulumi.asset.AssetArchive> {
+  return pulumi.output(bundleHook()).apply(
+    (bundle) =>
+      new pulumi.asset.AssetArchive({
+        [HOOK_BUNDLE_FILE]: new pulumi.asset.StringAsset(bundle.code),
+      }),
+  );
+}
+
+interface LiveHookPermissions {
+  readonly deploymentGroupArns: pulumi.Input<string>;
+  readonly logGroupArn: pulumi.Input<string>;
+  readonly secretArn?: pulumi.Input<string>;
+  readonly inVpc: boolean;
+}
+
+/** The live hook's statements: exactly the calls it makes. */
+export function liveHookStatements(p: LiveHookPermissions): Statement[] {
+  const statements: Statement[] = [
+    {
+      Sid: "Logs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${p.logGroupArn}:*`,
+    },
+    {
+      Sid: "AnswerDeployments",
+      Effect: "Allow",
+      Action: [
+        "codedeploy:GetDeployment",
+        "codedeploy:GetDeploymentGroup",
+        "codedeploy:PutLifecycleEventHookExecutionStatus",
+      ],
+      Resource: p.deploymentGroupArns,
+    },
+    {
+      Sid: "ReadTaskDefinitionsAndTargets",
+      Effect: "Allow",
+      Action: [
+        "ecs:DescribeTaskDefinition",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTargetHealth",
+      ],
+      // DescribeTaskDefinition and ELB's Describe* actions have no resource-level permissions.
+      Resource: "*",
+    },
+  ];
+  if (p.secretArn) {
+    statements.push({
+      Sid: "SlackWebhook",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: p.secretArn,
+    });
+  }
+  if (p.inVpc) {
+    statements.push({
+      Sid: "VpcNetworkInterfaces",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      // Lambda manages the function's network interfaces, which do not exist before it runs.
+      Resource: "*",
+    });
+  }
+  return statements;
+}
