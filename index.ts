@@ -19,3 +19,5 @@ export const sourceConnectionArn = stack.sourceConnectionArn;
 export const artifactBucket = stack.artifactBucket;
 /** The AfterAllowTraffic Lambda; its logs: aws logs tail /aws/lambda/<name> --follow */
 export const liveHookFunction = stack.liveHookFunction;
+/** The stack's CloudWatch dashboard. */
+export const dashboardUrl = stack.dashboardUrl;

@@ -205,6 +205,15 @@ export interface LiveCheckConfig {
   readonly placement: HookPlacement;
 }
 
+export interface AlertsConfig {
+  /** Average CPU (percent of the task's reservation) that raises a service's CPU alarm. @default 80 */
+  readonly cpuPercent: number;
+  /** Average memory (percent of the task's reservation) that raises its memory alarm. @default 80 */
+  readonly memoryPercent: number;
+  /** Minutes during which repeats of one incident are folded into one Slack message. @default 15 */
+  readonly dedupWindowMinutes: number;
+}
+
 export interface GreenlightConfig {
   readonly environment: string;
   readonly network: NetworkConfig;
@@ -217,6 +226,7 @@ export interface GreenlightConfig {
   readonly source: SourceConfig;
   readonly pipeline: PipelineConfig;
   readonly liveCheck: LiveCheckConfig;
+  readonly alerts: AlertsConfig;
 }
 
 /** The raw values of the stack file, keyed without the namespace. */
@@ -234,6 +244,7 @@ export const TOP_LEVEL_KEYS = [
   "source",
   "pipeline",
   "liveCheck",
+  "alerts",
 ] as const;
 
 /** The secret config key holding the stack's Slack incoming-webhook URL. */
@@ -303,6 +314,7 @@ export function parseConfig(raw: RawConfig): GreenlightConfig {
   const source = readSource(r, root);
   const pipeline = readPipeline(r, root, isProd);
   const liveCheck = readLiveCheck(r, root, network, loadBalancer);
+  const alerts = readAlerts(r, root);
 
   if (r.problems.length > 0) {
     throw new ConfigError(r.problems);
@@ -318,6 +330,7 @@ export function parseConfig(raw: RawConfig): GreenlightConfig {
     source: source!,
     pipeline,
     liveCheck,
+    alerts,
   };
 }
 
@@ -866,6 +879,25 @@ function readLiveCheck(
       max: 840,
       integer: true,
       rangeHelp: "a Lambda runs at most 900 s and the hook keeps time to report",
+    })!,
+  };
+}
+
+function readAlerts(r: Reader, root: Obj): AlertsConfig {
+  const a = r.object(root.value.alerts, `${root.path}alerts`, false, [
+    "cpuPercent",
+    "memoryPercent",
+    "dedupWindowMinutes",
+  ]);
+  const percent = { min: 1, max: 100, integer: true };
+  return {
+    cpuPercent: r.number(a, "cpuPercent", { default: 80, ...percent })!,
+    memoryPercent: r.number(a, "memoryPercent", { default: 80, ...percent })!,
+    dedupWindowMinutes: r.number(a, "dedupWindowMinutes", {
+      default: 15,
+      min: 1,
+      max: 1440,
+      integer: true,
     })!,
   };
 }

@@ -46,6 +46,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
   public readonly deploymentGroupArn: pulumi.Output<string>;
   public readonly deploymentConfigName: pulumi.Output<string>;
   public readonly alarmNames: pulumi.Output<string>[];
+  public readonly alarmArns: pulumi.Output<string>[];
   public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -127,6 +128,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     );
     const alarms = [errors, unhealthy];
     this.alarmNames = alarms.map((a) => a.name);
+    this.alarmArns = alarms.map((a) => a.arn);
 
     const config = deploymentConfigFor(deployment.trafficShifting);
     this.deploymentConfigName =

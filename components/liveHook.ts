@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bundleHook, HOOK_BUNDLE_FILE, HOOK_HANDLER_EXPORT } from "../hooks/bundle";
 import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
+import { releaseParameterName } from "../hooks/core/release";
 import type { LiveCheckConfig } from "./config";
 import { roleWithPolicy, type Statement } from "./iam";
 import type { Tags } from "./tags";
@@ -23,6 +24,8 @@ export interface LiveHookArgs {
   readonly accountId: pulumi.Input<string>;
   /** Probe this domain (with each listener's port) instead of the ALB's DNS name. */
   readonly probeHost?: string;
+  /** The services whose release records (`/greenlight/<env>/<service>/live`) the hook writes. */
+  readonly services: readonly string[];
   /** Where the hook runs when `liveCheck.placement.inVpc`. */
   readonly vpc?: {
     readonly vpcId: pulumi.Input<string>;
@@ -184,6 +187,10 @@ export class LiveHook extends pulumi.ComponentResource {
           deploymentGroupArns: deploymentGroups,
           logGroupArn: logGroup.arn,
           secretArn: secret?.arn,
+          releaseParameterArns: args.services.map(
+            (service) =>
+              pulumi.interpolate`arn:aws:ssm:${args.region}:${args.accountId}:parameter${releaseParameterName(args.environment, service)}`,
+          ),
           inVpc: liveCheck.placement.inVpc,
         }),
         tags,
@@ -263,6 +270,7 @@ interface LiveHookPermissions {
   readonly deploymentGroupArns: pulumi.Input<string>;
   readonly logGroupArn: pulumi.Input<string>;
   readonly secretArn?: pulumi.Input<string>;
+  readonly releaseParameterArns: pulumi.Input<string>[];
   readonly inVpc: boolean;
 }
 
@@ -298,6 +306,14 @@ export function liveHookStatements(p: LiveHookPermissions): Statement[] {
       Resource: "*",
     },
   ];
+  if (p.releaseParameterArns.length > 0) {
+    statements.push({
+      Sid: "RecordReleases",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter"],
+      Resource: p.releaseParameterArns,
+    });
+  }
   if (p.secretArn) {
     statements.push({
       Sid: "SlackWebhook",

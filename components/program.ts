@@ -6,6 +6,7 @@ import { LiveHook } from "./liveHook";
 import { BlueGreenDeployment } from "./deploymentGroup";
 import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
 import { Network } from "./network";
+import { Observability, type ObservedService } from "./observability";
 import { Delivery, Pipeline } from "./pipeline";
 import { Registry } from "./registry";
 import { FargateService } from "./service";
@@ -36,6 +37,7 @@ export interface StackOutputs {
   readonly sourceConnectionArn: pulumi.Output<string>;
   readonly artifactBucket: pulumi.Output<string>;
   readonly liveHookFunction: pulumi.Output<string>;
+  readonly dashboardUrl: pulumi.Output<string>;
   readonly services: Record<string, ServiceOutputs>;
 }
 
@@ -72,6 +74,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     region,
     accountId,
     probeHost: config.loadBalancer.domainName,
+    services: config.services.map((s) => s.name),
     vpc: {
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
@@ -84,8 +87,9 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
   });
 
   const services: Record<string, ServiceOutputs> = {};
+  const observed: ObservedService[] = [];
   for (const service of config.services) {
-    services[service.name] = deployService(config, service, {
+    const deployed = deployService(config, service, {
       network,
       loadBalancer,
       cluster,
@@ -93,7 +97,19 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
       accountId,
       liveHook,
     });
+    services[service.name] = deployed.outputs;
+    observed.push(deployed.observed);
   }
+  const observability = new Observability(env, {
+    environment: env,
+    alerts: config.alerts,
+    region,
+    clusterName: cluster.clusterName,
+    applicationName: cluster.applicationName,
+    loadBalancerArnSuffix: loadBalancer.arnSuffix,
+    services: observed,
+    tags: stackTags,
+  });
 
   return {
     environment: env,
@@ -104,6 +120,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     sourceConnectionArn: delivery.connectionArn,
     liveHookFunction: liveHook.functionName,
     artifactBucket: delivery.artifactBucketName,
+    dashboardUrl: observability.dashboardUrl,
     services,
   };
 }
@@ -121,7 +138,7 @@ function deployService(
   config: GreenlightConfig,
   service: ServiceConfig,
   shared: Shared,
-): ServiceOutputs {
+): { outputs: ServiceOutputs; observed: ObservedService } {
   const { network, loadBalancer, cluster, delivery } = shared;
   const tags = tagsFor(config.environment, service.name);
   const name = service.name;
@@ -199,7 +216,18 @@ function deployService(
   });
 
   const region = fargate.region;
-  return {
+  const observed: ObservedService = {
+    name: service.name,
+    ecsServiceName: fargate.serviceName,
+    blueTargetGroupArnSuffix: traffic.blueTargetGroup.arnSuffix,
+    greenTargetGroupArnSuffix: traffic.greenTargetGroup.arnSuffix,
+    deploymentAlarmArns: deployment.alarmArns,
+    deploymentGroupName: deployment.deploymentGroupName,
+    pipelineName: pipeline.pipelineName,
+    logGroupName: fargate.logGroupName,
+    prodUrl: traffic.prodUrl,
+  };
+  const outputs: ServiceOutputs = {
     prodUrl: traffic.prodUrl,
     testUrl: traffic.testUrl,
     versionUrl: pulumi.interpolate`${traffic.prodUrl}${service.versionPath}`,
@@ -212,4 +240,5 @@ function deployService(
     pipelineConsole: pipeline.consoleUrl,
     logsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fargate.logGroupName.apply(encodeURIComponent)}`,
   };
+  return { outputs, observed };
 }

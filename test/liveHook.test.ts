@@ -103,6 +103,7 @@ describe("the live hook in the program", function () {
           "AnswerDeployments",
           "Logs",
           "ReadTaskDefinitionsAndTargets",
+          "RecordReleases",
           "SlackWebhook",
         ]);
         assert.deepEqual(bySid.AnswerDeployments.Action, [
@@ -121,6 +122,14 @@ describe("the live hook in the program", function () {
           Resource: secret.state.arn,
         });
         assert.equal(bySid.ReadTaskDefinitionsAndTargets.Resource, "*");
+        assert.deepEqual(bySid.RecordReleases.Action, ["ssm:PutParameter"]);
+        assert.deepEqual(
+          bySid.RecordReleases.Resource,
+          parseConfig(stackFileRaw(stack)).services.map(
+            (svc) =>
+              `arn:aws:ssm:eu-west-1:123456789012:parameter/greenlight/${stack}/${svc.name}/live`,
+          ),
+        );
       });
 
       it("names the hook at AfterAllowTraffic in every service's appspec.yaml, and lets CodeDeploy invoke it", () => {

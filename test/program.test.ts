@@ -467,7 +467,7 @@ describe("the Greenlight program", function () {
       [T.repo]: 1,
       [T.lifecycle]: 1,
       [T.group]: 1,
-      [T.alarm]: 2,
+      [T.alarm]: 4,
       [T.logGroup]: 2,
       [T.role]: 5,
       [T.rolePolicy]: 4,
