@@ -1,11 +1,12 @@
 /**
  * The CodeDeploy AfterAllowTraffic live hook, as a plain function of its dependencies: resolve the
  * deployment, run the platform-free live check, report `Succeeded` or `Failed` to CodeDeploy exactly
- * once (from a `finally`, with time in reserve), then post the Slack notice.
+ * once (from a `finally`, with time in reserve), then post the Slack notice and, when the deployment
+ * went live, record the release in Parameter Store (the two side by side).
  *
- * The report comes before the Slack post: CodeDeploy moves on (or starts rolling back) without
- * waiting for Slack, a Slack outage cannot touch the deployment's outcome, and a failure notice
- * that says "CodeDeploy is rolling back" is true when it arrives.
+ * The report comes before the Slack post and the record: CodeDeploy moves on (or starts rolling
+ * back) without waiting for either, a Slack or Parameter Store outage cannot touch the deployment's
+ * outcome, and a failure notice that says "CodeDeploy is rolling back" is true when it arrives.
  */
 import { PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
 import { deadlineSignal, type Clock } from "../core/clock";
@@ -20,6 +21,7 @@ import {
   type SlackMessage,
 } from "../core/notify";
 import { describeError, secretFragmentsOfUrl } from "../core/redact";
+import { releaseParameterName } from "../core/release";
 import { nonBlank, truncate } from "../core/format";
 import {
   postToSlack,
@@ -28,6 +30,7 @@ import {
   type SlackRetryPolicy,
 } from "../core/slack";
 import { callAws, type HookClients } from "./aws";
+import { releaseRecordFor, writeReleaseRecord, type ReleaseWrite } from "./record";
 import {
   readTargetHealth,
   regionOfArn,
@@ -59,12 +62,17 @@ export const CODEDEPLOY_FAILURE_CONSEQUENCE = "CodeDeploy is rolling back.";
 export const REPORT_MARGIN_MS = 500;
 /** The report always gets at least this long, even when the Lambda is nearly out of time. */
 export const MIN_REPORT_WINDOW_MS = 1000;
-/** The Slack post ends this long before the Lambda's own timeout. */
+/** The Slack post and the release record end this long before the Lambda's own timeout. */
 export const SLACK_MARGIN_MS = 500;
 
 /** What the hook needs from its surroundings. */
 export interface HookDeps {
-  readonly clients: Pick<HookClients, "codeDeploy" | "ecs" | "elb">;
+  /**
+   * The AWS clients. `ssm` writes the release record.
+   * @default ssm - no release record is written
+   */
+  readonly clients: Pick<HookClients, "codeDeploy" | "ecs" | "elb"> &
+    Partial<Pick<HookClients, "ssm">>;
   /** The Lambda's environment variables (see {@link HookEnv}). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clock: Clock;
@@ -96,6 +104,8 @@ export interface HookRun {
   readonly checkError?: string;
   /** The Slack post, or why there was none. */
   readonly slack?: SlackPostResult | { readonly skipped: string };
+  /** The release record, or why none was written (only a live deployment is recorded). */
+  readonly release?: ReleaseWrite;
 }
 
 /** Runs the AfterAllowTraffic hook for one event. Never throws. */
@@ -149,12 +159,100 @@ export async function runAfterAllowTraffic(
     ...(check.outcome === undefined ? {} : { outcome: check.outcome }),
     ...(check.error === undefined ? {} : { checkError: check.error }),
   };
+  // After the report, side by side: neither waits for the other, neither can change the status.
+  const [slack, release] = await Promise.all([
+    notify(webhook, check, ids.deploymentId, slackStopBy, deps, logger),
+    recordRelease(check, status, report, slackStopBy, deps, logger),
+  ]);
+  return { ...run, slack, release };
+}
+
+async function notify(
+  webhook: FetchedWebhook | undefined,
+  check: CheckResult,
+  deploymentId: string,
+  stopBy: number,
+  deps: HookDeps,
+  logger: Logger,
+): Promise<SlackPostResult | { readonly skipped: string }> {
   if (webhook === undefined) {
     logger.info("slack.skipped", { reason: `${HookEnv.slackSecretArn} is not set` });
-    return { ...run, slack: { skipped: `${HookEnv.slackSecretArn} is not set` } };
+    return { skipped: `${HookEnv.slackSecretArn} is not set` };
   }
-  const message = noticeFor(check, ids.deploymentId, deps);
-  return { ...run, slack: await sendNotice(webhook, message, slackStopBy, deps, logger) };
+  const message = noticeFor(check, deploymentId, deps);
+  return sendNotice(webhook, message, stopBy, deps, logger);
+}
+
+/**
+ * Writes the release record when CodeDeploy was told `Succeeded` (and took it). Never throws: a
+ * failure is logged and returned.
+ */
+async function recordRelease(
+  check: CheckResult,
+  status: LifecycleStatusValue,
+  report: { readonly error?: string },
+  stopBy: number,
+  deps: HookDeps,
+  logger: Logger,
+): Promise<ReleaseWrite> {
+  const skip = (reason: string): ReleaseWrite => {
+    logger.info("release.skipped", { reason });
+    return { written: false, reason };
+  };
+  const { resolved } = check;
+  if (status !== LifecycleStatus.succeeded || resolved === undefined) {
+    return skip("the deployment was not declared live");
+  }
+  if (report.error !== undefined) {
+    return skip("CodeDeploy was not told the deployment is live (the report failed)");
+  }
+  const ssm = deps.clients.ssm;
+  if (ssm === undefined) return skip("no Parameter Store client was given");
+  const environment = environmentName(check, deps);
+  if (environment === undefined) {
+    return skip(
+      `no environment name: set ${HookEnv.environment} on the hook or in the task definition`,
+    );
+  }
+  const record = releaseRecordFor(resolved, {
+    environment,
+    deployedAt: deps.clock.now(),
+    ...(check.durationMs === undefined ? {} : { durationMs: check.durationMs }),
+  });
+  const name = releaseParameterName(record.environment, record.service);
+  const timer = deadlineSignal(deps.clock, stopBy - deps.clock.now());
+  try {
+    const parameterVersion = await writeReleaseRecord(ssm, record, timer.signal);
+    logger.info("release.recorded", {
+      parameter: name,
+      version: record.version,
+      ...(parameterVersion === undefined ? {} : { parameterVersion }),
+    });
+    return {
+      written: true,
+      name,
+      ...(parameterVersion === undefined ? {} : { parameterVersion }),
+    };
+  } catch (error) {
+    const detail = describeError(error);
+    logger.error("release.record-failed", {
+      parameter: name,
+      errorName: error instanceof Error ? error.name : typeof error,
+      error: detail,
+    });
+    return { written: false, reason: detail };
+  } finally {
+    timer.cancel();
+  }
+}
+
+/** The environment name: the hook's setting, else the raw variable, else the task definition's. */
+function environmentName(check: CheckResult, deps: HookDeps): string | undefined {
+  return (
+    check.settings?.environment ??
+    nonBlank(deps.env[HookEnv.environment]) ??
+    check.resolved?.environment
+  );
 }
 
 /** What checking the deployment found; every field is absent when that step was not reached. */
@@ -245,11 +343,7 @@ async function checkDeployment(
 function noticeFor(check: CheckResult, deploymentId: string, deps: HookDeps): SlackMessage {
   const { resolved, outcome } = check;
   // The raw variable too: when the settings are unreadable, the environment name still is.
-  const environment =
-    check.settings?.environment ??
-    nonBlank(deps.env[HookEnv.environment]) ??
-    resolved?.environment ??
-    "unknown";
+  const environment = environmentName(check, deps) ?? "unknown";
   const region =
     deps.region ?? (resolved === undefined ? undefined : regionOfArn(resolved.taskDefinitionArn));
   const deployment = {

@@ -34,6 +34,8 @@ export interface ResolvedDeployment {
   readonly taskDefinitionArn: string;
   /** The container whose environment carries the build metadata. */
   readonly containerName: string;
+  /** That container's image (pinned by digest when the pipeline deployed it), when known. */
+  readonly image?: string;
   readonly build: BuildMetadata;
   /** `GREENLIGHT_SERVICE`, else the ECS service name, else the CodeDeploy application name. */
   readonly service: string;
@@ -174,6 +176,7 @@ export async function resolveDeployment(
     applicationName;
   const environment = nonBlank(env[BuildEnv.environment]);
   const repositoryUrl = nonBlank(env[BuildEnv.repositoryUrl]);
+  const image = nonBlank(container.image);
   return {
     deploymentId,
     applicationName,
@@ -183,6 +186,7 @@ export async function resolveDeployment(
       : { createdAt: deploymentInfo.createTime.getTime() }),
     taskDefinitionArn: appSpec.taskDefinitionArn,
     containerName: container.name ?? "",
+    ...(image === undefined ? {} : { image }),
     build,
     service,
     ...(environment === undefined ? {} : { environment }),

@@ -8,5 +8,6 @@ export * from "./logger";
 export * from "./notify";
 export * from "./probe";
 export * from "./redact";
+export * from "./release";
 export * from "./slack";
 export * from "./targets";

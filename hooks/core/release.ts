@@ -61,3 +61,134 @@ export interface StackIndex {
   readonly application: string;
   readonly services: Readonly<Record<string, StackIndexService>>;
 }
+
+/**
+ * The most bytes a Standard-tier parameter value holds (4 KB). The record is written to the
+ * Standard tier (free); its commit message is shortened to fit.
+ */
+export const RELEASE_RECORD_MAX_BYTES = 4096;
+
+/** A record or an index that cannot be written or read; the message says what is wrong. */
+export class ReleaseRecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReleaseRecordError";
+  }
+}
+
+/**
+ * The record as the JSON value of its parameter, at most `maxBytes` bytes (UTF-8): when it is too
+ * long, the commit message is cut (with an ellipsis) until it fits. Pure; throws
+ * {@link ReleaseRecordError} when even an empty commit message does not fit.
+ */
+export function serialiseReleaseRecord(
+  record: ReleaseRecord,
+  maxBytes: number = RELEASE_RECORD_MAX_BYTES,
+): string {
+  const encode = (commitMessage: string): string => JSON.stringify({ ...record, commitMessage });
+  const full = encode(record.commitMessage);
+  if (Buffer.byteLength(full) <= maxBytes) return full;
+  const chars = [...record.commitMessage];
+  const fits = (length: number): boolean =>
+    Buffer.byteLength(encode(cutMessage(chars, length))) <= maxBytes;
+  if (!fits(0)) {
+    throw new ReleaseRecordError(
+      `the release record of ${record.service} in ${record.environment} is longer than ` +
+        `${maxBytes} bytes even without its commit message`,
+    );
+  }
+  // The longest cut that fits: fits(lo) holds, fits(hi) does not.
+  let lo = 0;
+  let hi = chars.length;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return encode(cutMessage(chars, lo));
+}
+
+function cutMessage(chars: readonly string[], length: number): string {
+  if (length <= 0) return "";
+  return `${chars.slice(0, length - 1).join("")}…`;
+}
+
+/** Reads a release record from its parameter's value. Pure; throws {@link ReleaseRecordError}. */
+export function parseReleaseRecord(value: string): ReleaseRecord {
+  const document = parseObject(value, "release record");
+  const text = (key: keyof ReleaseRecord, required = true): string => {
+    const field = document[key];
+    if (typeof field === "string") return field;
+    if (!required && field === undefined) return "";
+    throw new ReleaseRecordError(`the release record has no string "${key}"`);
+  };
+  const durationMs = document.durationMs;
+  return {
+    environment: text("environment"),
+    service: text("service"),
+    version: text("version"),
+    imageUri: text("imageUri", false),
+    commit: text("commit", false),
+    ref: text("ref", false),
+    refType: document.refType === "tag" ? "tag" : "branch",
+    commitMessage: text("commitMessage", false),
+    author: text("author", false),
+    deployedAt: text("deployedAt"),
+    deploymentId: text("deploymentId", false),
+    taskDefinitionArn: text("taskDefinitionArn", false),
+    application: text("application", false),
+    deploymentGroup: text("deploymentGroup", false),
+    ...(typeof durationMs === "number" && Number.isFinite(durationMs) ? { durationMs } : {}),
+  };
+}
+
+/** Reads the stack index from its parameter's value. Pure; throws {@link ReleaseRecordError}. */
+export function parseStackIndex(value: string): StackIndex {
+  const document = parseObject(value, "stack index");
+  const text = (record: Record<string, unknown>, key: string, where: string): string => {
+    const field = record[key];
+    if (typeof field !== "string" || field === "") {
+      throw new ReleaseRecordError(`the stack index has no string "${where}${key}"`);
+    }
+    return field;
+  };
+  const rawServices = document.services;
+  if (typeof rawServices !== "object" || rawServices === null || Array.isArray(rawServices)) {
+    throw new ReleaseRecordError('the stack index has no "services" object');
+  }
+  const services: Record<string, StackIndexService> = {};
+  for (const [name, raw] of Object.entries(rawServices as Record<string, unknown>)) {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw new ReleaseRecordError(`the stack index entry of service "${name}" is not an object`);
+    }
+    const entry = raw as Record<string, unknown>;
+    const optional = (key: string): string => (typeof entry[key] === "string" ? entry[key] : "");
+    services[name] = {
+      ecsService: text(entry, "ecsService", `services.${name}.`),
+      deploymentGroup: text(entry, "deploymentGroup", `services.${name}.`),
+      pipeline: optional("pipeline"),
+      logGroup: optional("logGroup"),
+      prodUrl: optional("prodUrl"),
+    };
+  }
+  return {
+    environment: text(document, "environment", ""),
+    region: text(document, "region", ""),
+    cluster: text(document, "cluster", ""),
+    application: text(document, "application", ""),
+    services,
+  };
+}
+
+function parseObject(value: string, what: string): Record<string, unknown> {
+  let document: unknown;
+  try {
+    document = JSON.parse(value);
+  } catch {
+    throw new ReleaseRecordError(`the ${what} is not JSON`);
+  }
+  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    throw new ReleaseRecordError(`the ${what} is not a JSON object`);
+  }
+  return document as Record<string, unknown>;
+}

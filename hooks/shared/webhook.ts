@@ -3,10 +3,10 @@
  * configuration, where anyone who can read the function could see it) and cached across warm
  * invocations.
  */
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Clock } from "../core/clock";
 import { isHttpUrl } from "../core/http";
-import { callAws, type HookClients } from "./aws";
+import { callAws } from "./aws";
 
 /** How long a webhook URL read from Secrets Manager is reused. */
 export const WEBHOOK_CACHE_MS = 15 * 60 * 1000;
@@ -56,7 +56,7 @@ export function webhookUrlFromSecret(secretString: string | undefined): string {
 
 /** A {@link WebhookSource} backed by Secrets Manager, cached for `cacheMs`. */
 export function secretsManagerWebhookSource(
-  secrets: HookClients["secrets"],
+  secrets: SecretsManagerClient,
   secretId: string,
   clock: Clock,
   cacheMs: number = WEBHOOK_CACHE_MS,

@@ -27,6 +27,7 @@ import {
   GREEN_TG,
   mockAws,
   TASK_DEFINITION_ARN,
+  IMAGE_URI,
 } from "./helpers/aws-fixtures";
 import { FakeClock } from "./helpers/fake-clock";
 
@@ -147,6 +148,7 @@ describe("hooks/codedeploy resolveDeployment", () => {
       createdAt: CREATED_AT.getTime(),
       taskDefinitionArn: TASK_DEFINITION_ARN,
       containerName: "app",
+      image: IMAGE_URI,
       build: {
         version: "1.4.3",
         commit: COMMIT,

@@ -13,6 +13,7 @@ import {
   type TargetHealthStateEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { BuildEnv } from "../../../hooks/core/build-metadata";
 
@@ -31,6 +32,8 @@ export const NEW_VERSION = "1.4.3";
 export const OLD_VERSION = "1.4.2";
 export const COMMIT = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
 export const CREATED_AT = new Date(Date.now() - 5 * 60 * 1000);
+export const IMAGE_URI =
+  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-checkout@sha256:" + "ab12".repeat(16);
 
 /** The AppSpec CodePipeline's CodeDeployToECS action hands CodeDeploy, in YAML. */
 export function appSpecYaml(taskDefinitionArn: string = TASK_DEFINITION_ARN): string {
@@ -71,10 +74,12 @@ export interface AwsFixture {
   readonly ecsClient: ECSClient;
   readonly elbClient: ElasticLoadBalancingV2Client;
   readonly secretsClient: SecretsManagerClient;
+  readonly ssmClient: SSMClient;
   readonly codeDeploy: AwsClientStub<CodeDeployClient>;
   readonly ecs: AwsClientStub<ECSClient>;
   readonly elb: AwsClientStub<ElasticLoadBalancingV2Client>;
   readonly secrets: AwsClientStub<SecretsManagerClient>;
+  readonly ssm: AwsClientStub<SSMClient>;
 }
 
 export interface FixtureOptions {
@@ -90,10 +95,12 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
   const ecsClient = new ECSClient({ region: REGION });
   const elbClient = new ElasticLoadBalancingV2Client({ region: REGION });
   const secretsClient = new SecretsManagerClient({ region: REGION });
+  const ssmClient = new SSMClient({ region: REGION });
   const codeDeploy = mockClient(codeDeployClient);
   const ecs = mockClient(ecsClient);
   const elb = mockClient(elbClient);
   const secrets = mockClient(secretsClient);
+  const ssm = mockClient(ssmClient);
 
   codeDeploy.on(GetDeploymentCommand).resolves(deploymentOutput());
   codeDeploy.on(GetDeploymentGroupCommand).resolves(deploymentGroupOutput());
@@ -104,8 +111,12 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
     taskDefinition: {
       taskDefinitionArn: TASK_DEFINITION_ARN,
       containerDefinitions: [
-        { name: "log-router", environment: [] },
-        { name: "app", environment: buildEnvironment() },
+        {
+          name: "log-router",
+          image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+          environment: [],
+        },
+        { name: "app", image: IMAGE_URI, environment: buildEnvironment() },
       ],
     },
   });
@@ -150,7 +161,19 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
   secrets
     .on(GetSecretValueCommand)
     .resolves({ SecretString: options.webhookUrl ?? "http://127.0.0.1:9/services/T/B/unused" });
-  return { codeDeployClient, ecsClient, elbClient, secretsClient, codeDeploy, ecs, elb, secrets };
+  ssm.on(PutParameterCommand).resolves({ Version: 7, Tier: "Standard" });
+  return {
+    codeDeployClient,
+    ecsClient,
+    elbClient,
+    secretsClient,
+    ssmClient,
+    codeDeploy,
+    ecs,
+    elb,
+    secrets,
+    ssm,
+  };
 }
 
 export function deploymentOutput() {

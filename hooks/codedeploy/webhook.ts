@@ -1,0 +1,2 @@
+/** The Slack webhook source now lives in `../shared/webhook` (the notifier uses it too). */
+export * from "../shared/webhook";
