@@ -1,0 +1,771 @@
+/**
+ * The rehearsal: the whole blue/green cutover on this machine with real processes. HAProxy plays
+ * the ALB (a production and a test listener, a blue and a green target group), app-sample plays
+ * the tasks, the watcher polls `/version` through the production listener the whole time, the
+ * live-hook core decides whether the new version is live, and a local webhook receiver plays Slack.
+ *
+ * Scenario 1 (cutover): v1 on blue → v2 started on green → healthy → test listener → traffic
+ * shifted as the stack says → live check passes → live notice → blue drained → SIGTERM.
+ * Scenario 2 (rollback): a broken v3 (healthy, but built without its metadata: it answers the
+ * default version) on blue → traffic shifted → live check fails by its deadline → traffic back on
+ * v2 → v3 drained and stopped → failure notice.
+ */
+
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { BuildEnv, type BuildMetadata } from "../../hooks/core/build-metadata";
+import { systemClock, type Clock } from "../../hooks/core/clock";
+import { globalFetch, type FetchLike } from "../../hooks/core/http";
+import { runLiveCheck, type LiveCheckOutcome } from "../../hooks/core/live-check";
+import { silentLogger } from "../../hooks/core/logger";
+import {
+  buildFailureMessage,
+  buildLiveMessage,
+  type DeploymentNotice,
+} from "../../hooks/core/notify";
+import { postToSlack, type SlackPostResult } from "../../hooks/core/slack";
+import type { Verdict as LiveVerdict } from "../../hooks/core/decide";
+import { startWatcher } from "../watcher/run";
+import { percentile, type WatchRecord, type WatchSummary } from "../watcher/summary";
+import {
+  LOOPBACK,
+  otherSlot,
+  renderHaproxyConfig,
+  type Listener,
+  type Slot,
+} from "./haproxy-config";
+import { describeShifting, MAX_WEIGHT, trafficPlan, weightsFor, type TrafficStep } from "./plan";
+import {
+  compileAppSample,
+  freePorts,
+  haproxyVersion,
+  ProcessGroup,
+  startApp,
+  startHaproxy,
+  type Child,
+} from "./processes";
+import { startWebhookReceiver, type ReceivedMessage, type WebhookReceiver } from "./receiver";
+import { runtimeApi, setState, setWeight, showStat, type RuntimeApi } from "./runtime";
+import type { StackSettings } from "./stack";
+import { findRow, targetHealthOf, targetStateOf, type StatRow } from "./stat";
+
+/** Defaults of {@link RehearsalOptions}. */
+export const RehearsalDefaults = {
+  minuteMs: 1000,
+  rate: 150,
+  steadyMs: 10_000,
+  liveCheckIntervalMs: 200,
+  failingDeadlineMs: 3000,
+  appDelayMs: 2,
+} as const;
+
+/** The versions the rehearsal deploys. */
+export const RehearsalVersions = { v1: "v0.0.1", v2: "v0.0.2", v3: "v0.0.3" } as const;
+
+/** The version app-sample answers when it was built without metadata. */
+export const UNSET_VERSION = "0.0.0-dev";
+
+/** How to rehearse. */
+export interface RehearsalOptions {
+  /** The stack's settings (traffic shifting, names, delays). */
+  readonly settings: StackSettings;
+  /**
+   * How long one minute of the traffic-shifting schedule lasts, ms.
+   * @default 1000
+   */
+  readonly minuteMs?: number;
+  /**
+   * The watcher's requests per second.
+   * @default 150
+   */
+  readonly rate?: number;
+  /**
+   * Steady state watched before each deployment and after it, ms.
+   * @default 10000
+   */
+  readonly steadyMs?: number;
+  /**
+   * The failing live check's deadline in scenario 2, ms.
+   * @default 3000
+   */
+  readonly failingDeadlineMs?: number;
+  /**
+   * Delay app-sample adds to each version answer, so requests are in flight at the cutover.
+   * @default 2
+   */
+  readonly appDelayMs?: number;
+  /** Stops the rehearsal early (Ctrl-C); cleanup still runs. */
+  readonly signal?: AbortSignal;
+}
+
+/** What the rehearsal needs from its surroundings. */
+export interface RehearsalDeps {
+  /** @default - the system clock */
+  readonly clock?: Clock;
+  /** @default - Node's fetch */
+  readonly fetch?: FetchLike;
+  /** Receives each timeline event as it happens (progress). */
+  readonly onEvent?: (event: TimelineEvent) => void;
+  /** Receives each message the webhook receiver gets. */
+  readonly onMessage?: (message: ReceivedMessage) => void;
+}
+
+/** The two scenarios. */
+export type ScenarioName = "cutover" | "rollback";
+
+/** One line of the timeline. */
+export interface TimelineEvent {
+  readonly scenario: ScenarioName | "setup" | "teardown";
+  /** Milliseconds since the rehearsal started. */
+  readonly atMs: number;
+  readonly text: string;
+}
+
+/** Latency in two windows of a scenario, ms (nearest-rank percentiles). */
+export interface WindowLatency {
+  /** Before the replacement started. */
+  readonly steady: { readonly count: number; readonly p50: number; readonly p99: number };
+  /** From the first weight change until the old version's process exited. */
+  readonly cutover: { readonly count: number; readonly p50: number; readonly p99: number };
+}
+
+/** What one scenario came to. */
+export interface ScenarioResult {
+  readonly name: ScenarioName;
+  /** The version serving production before the deployment. */
+  readonly fromVersion: string;
+  /** The version deployed (what the live check expects). */
+  readonly toVersion: string;
+  /** What the replacement actually answers. */
+  readonly answeredVersion: string;
+  /** The slot the replacement ran in. */
+  readonly replacementSlot: Slot;
+  /** Whether the live verdict should be live. */
+  readonly expectLive: boolean;
+  readonly verdict: LiveVerdict;
+  readonly liveCheckMs: number;
+  readonly steps: readonly TrafficStep[];
+  /** The watcher's summary. */
+  readonly summary: WatchSummary;
+  readonly latency: WindowLatency;
+  /** The notice the receiver got, if any. */
+  readonly notice?: ReceivedMessage;
+  readonly slack: SlackPostResult;
+  /** From the first weight change to the notice arriving, ms. */
+  readonly flipToNoticeMs?: number;
+  /** Retries and redispatches HAProxy made on the production backend during the scenario. */
+  readonly haproxyRetries: number;
+  /** Exit of the process that was stopped (blue after a cutover, v3 after a rollback). */
+  readonly stoppedExit: { readonly code: number | null; readonly afterMs: number };
+  /** Why the scenario did not go as it should; empty when it did. */
+  readonly problems: readonly string[];
+  readonly ok: boolean;
+}
+
+/** What the rehearsal came to. */
+export interface RehearsalResult {
+  readonly stack: string;
+  readonly environment: string;
+  readonly service: string;
+  readonly shifting: string;
+  readonly haproxy: string;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly timeline: readonly TimelineEvent[];
+  /** Requests the watchers made, and how many failed. */
+  readonly requests: number;
+  readonly failed: number;
+  readonly wallMs: number;
+  readonly problems: readonly string[];
+  readonly ok: boolean;
+}
+
+/** Thrown when HAProxy is not installed. */
+export class HaproxyMissingError extends Error {
+  constructor() {
+    super(
+      "haproxy is not installed; the rehearsal uses it as the load balancer. Install it with `sudo apt-get install haproxy` (Debian/Ubuntu) or `brew install haproxy` (macOS), then run `npm run rehearse` again.",
+    );
+    this.name = "HaproxyMissingError";
+  }
+}
+
+/** Thrown when the rehearsal was interrupted. */
+export class RehearsalAborted extends Error {
+  constructor() {
+    super("the rehearsal was interrupted; every process it started has been stopped");
+    this.name = "RehearsalAborted";
+  }
+}
+
+/** Build metadata of a rehearsal version. Pure. */
+export function buildFor(version: string, settings: StackSettings): BuildMetadata {
+  const digits = version.replace(/\D/g, "").padStart(3, "0");
+  return {
+    version,
+    commit: `${digits}${"5ea1c0de".repeat(5)}`.slice(0, 40),
+    ref: settings.refType === "tag" ? version : settings.branch,
+    refType: settings.refType,
+    commitMessage: `Rehearsal build ${version}`,
+    author: "Greenlight rehearsal",
+  };
+}
+
+/** The container environment of a build (what CodeBuild writes into `taskdef.json`). Pure. */
+export function buildEnvironment(
+  build: BuildMetadata | undefined,
+  settings: StackSettings,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    [BuildEnv.service]: settings.service,
+    [BuildEnv.environment]: settings.environment,
+    [BuildEnv.versionPath]: settings.versionPath,
+  };
+  if (build === undefined) return env; // a build without metadata: app-sample answers 0.0.0-dev
+  return {
+    ...env,
+    [BuildEnv.version]: build.version,
+    [BuildEnv.commit]: build.commit,
+    [BuildEnv.ref]: build.ref,
+    [BuildEnv.refType]: build.refType,
+    [BuildEnv.commitMessage]: build.commitMessage,
+    [BuildEnv.author]: build.author,
+  };
+}
+
+/** Latency percentiles of the records started in `[from, to)`. Pure. */
+export function windowLatency(
+  records: readonly WatchRecord[],
+  from: number,
+  to: number,
+): { count: number; p50: number; p99: number } {
+  const sorted = records
+    .filter((record) => record.status !== null && record.t >= from && record.t < to)
+    .map((record) => record.latencyMs)
+    .sort((a, b) => a - b);
+  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+interface Env {
+  readonly settings: StackSettings;
+  readonly clock: Clock;
+  readonly fetch: FetchLike;
+  readonly api: RuntimeApi;
+  readonly group: ProcessGroup;
+  readonly bundle: string;
+  readonly slotPorts: Readonly<Record<Slot, number>>;
+  readonly prodUrl: string;
+  readonly testUrl: string;
+  readonly receiver: WebhookReceiver;
+  readonly rate: number;
+  readonly steadyMs: number;
+  readonly minuteMs: number;
+  readonly appDelayMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly event: (scenario: TimelineEvent["scenario"], text: string) => void;
+  readonly since: (at: number) => string;
+}
+
+interface ScenarioPlan {
+  readonly name: ScenarioName;
+  readonly original: { readonly slot: Slot; readonly child: Child; readonly version: string };
+  readonly replacementVersion: string;
+  /** The build the replacement runs; undefined for a build without metadata. */
+  readonly replacementBuild: BuildMetadata | undefined;
+  readonly expectLive: boolean;
+  readonly deadlineMs: number;
+}
+
+/** Runs both scenarios; always stops every process and removes the temp dir. */
+export async function runRehearsal(
+  options: RehearsalOptions,
+  deps: RehearsalDeps = {},
+): Promise<RehearsalResult> {
+  const clock = deps.clock ?? systemClock;
+  const haproxy = haproxyVersion();
+  if (haproxy === undefined) throw new HaproxyMissingError();
+  const { settings } = options;
+  const minuteMs = options.minuteMs ?? RehearsalDefaults.minuteMs;
+  const rate = options.rate ?? RehearsalDefaults.rate;
+  const steps = trafficPlan(settings.shifting, minuteMs); // validates minuteMs
+  const started = clock.now();
+  const timeline: TimelineEvent[] = [];
+  const event = (scenario: TimelineEvent["scenario"], text: string): void => {
+    const entry = { scenario, atMs: clock.now() - started, text };
+    timeline.push(entry);
+    deps.onEvent?.(entry);
+  };
+  const group = new ProcessGroup(clock);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "greenlight-rehearsal-"));
+  let receiver: WebhookReceiver | undefined;
+  try {
+    const bundle = compileAppSample(dir);
+    const [prodPort, testPort, bluePort, greenPort] = (await freePorts(4)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const slotPorts = { blue: bluePort, green: greenPort };
+    receiver = await startWebhookReceiver(deps.onMessage, () => clock.now());
+    const socketPath = path.join(dir, "admin.sock");
+    const configPath = path.join(dir, "haproxy.cfg");
+    await fs.writeFile(
+      configPath,
+      renderHaproxyConfig({
+        socketPath,
+        prodPort,
+        testPort,
+        slotPorts,
+        liveSlot: "blue",
+        healthCheckPath: settings.healthCheckPath,
+      }),
+    );
+    const env: Env = {
+      settings,
+      clock,
+      fetch: deps.fetch ?? globalFetch,
+      api: runtimeApi(socketPath),
+      group,
+      bundle,
+      slotPorts,
+      prodUrl: `http://${LOOPBACK}:${prodPort}`,
+      testUrl: `http://${LOOPBACK}:${testPort}`,
+      receiver,
+      rate,
+      steadyMs: options.steadyMs ?? RehearsalDefaults.steadyMs,
+      minuteMs,
+      appDelayMs: options.appDelayMs ?? RehearsalDefaults.appDelayMs,
+      signal: options.signal,
+      event,
+      since: (at) => `${Math.round(clock.now() - at)} ms`,
+    };
+    event(
+      "setup",
+      `stack ${settings.stack}: service ${settings.service}, ${describeShifting(settings.shifting, minuteMs)}`,
+    );
+    const { v1, v2, v3 } = RehearsalVersions;
+    const blue = await startApp(group, bundle, appInstance(env, "blue", buildFor(v1, settings)));
+    event("setup", `${v1} listening on ${LOOPBACK}:${bluePort} (slot blue, pid ${blue.pid})`);
+    await startHaproxy(group, configPath, env.api, clock);
+    event(
+      "setup",
+      `${haproxy}: production ${env.prodUrl}, test ${env.testUrl}, admin ${path.basename(socketPath)}`,
+    );
+    await waitForState(env, "prod", "blue", "healthy", 10_000);
+    event("setup", `blue healthy in be_prod; production serves ${v1}`);
+    checkAborted(options.signal);
+
+    const cutover = await runScenario(env, steps, {
+      name: "cutover",
+      original: { slot: "blue", child: blue, version: v1 },
+      replacementVersion: v2,
+      replacementBuild: buildFor(v2, settings),
+      expectLive: true,
+      deadlineMs: Math.max(
+        10_000,
+        settings.consecutive * RehearsalDefaults.liveCheckIntervalMs * 4,
+      ),
+    });
+    if (cutover.replacement === undefined) throw new Error("the cutover left no live version");
+    checkAborted(options.signal);
+    const rollback = await runScenario(env, steps, {
+      name: "rollback",
+      original: { slot: "green", child: cutover.replacement, version: v2 },
+      replacementVersion: v3,
+      replacementBuild: undefined,
+      expectLive: false,
+      deadlineMs: options.failingDeadlineMs ?? RehearsalDefaults.failingDeadlineMs,
+    });
+    const scenarios = [cutover.result, rollback.result];
+    const problems = scenarios.flatMap((scenario) =>
+      scenario.problems.map((problem) => `${scenario.name}: ${problem}`),
+    );
+    const requests = scenarios.reduce((sum, scenario) => sum + scenario.summary.total, 0);
+    const failed = scenarios.reduce((sum, scenario) => sum + scenario.summary.failed, 0);
+    return {
+      stack: settings.stack,
+      environment: settings.environment,
+      service: settings.service,
+      shifting: describeShifting(settings.shifting, minuteMs),
+      haproxy,
+      scenarios,
+      timeline,
+      requests,
+      failed,
+      wallMs: clock.now() - started,
+      problems,
+      ok: problems.length === 0,
+    };
+  } finally {
+    const stopping = clock.now();
+    const count = group.running().length;
+    await group.stopAll();
+    await receiver?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+    event(
+      "teardown",
+      `stopped ${count} process${count === 1 ? "" : "es"} in ${Math.round(clock.now() - stopping)} ms; removed ${dir}`,
+    );
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new RehearsalAborted();
+}
+
+function appInstance(env: Env, slot: Slot, build: BuildMetadata | undefined) {
+  return {
+    name: `app-sample ${build?.version ?? UNSET_VERSION} (${slot})`,
+    port: env.slotPorts[slot],
+    env: {
+      ...buildEnvironment(build, env.settings),
+      GREENLIGHT_SAMPLE_DELAY_MS: String(env.appDelayMs),
+      SHUTDOWN_TIMEOUT_MS: "5000",
+      LOG_LEVEL: "info",
+    },
+  };
+}
+
+async function sleepOrAbort(env: Env, ms: number): Promise<void> {
+  await env.clock.sleep(ms, env.signal);
+  checkAborted(env.signal);
+}
+
+async function waitForState(
+  env: Env,
+  listener: Listener,
+  slot: Slot,
+  state: "healthy",
+  timeoutMs: number,
+): Promise<number> {
+  const start = env.clock.now();
+  const backend = listener === "prod" ? "be_prod" : "be_test";
+  for (;;) {
+    const row = findRow(await showStat(env.api), backend, slot);
+    if (targetStateOf(row) === state) return env.clock.now() - start;
+    if (env.clock.now() - start > timeoutMs) {
+      throw new Error(
+        `${backend}/${slot} did not become ${state} within ${timeoutMs} ms (status ${row.status}, check ${row.checkStatus})`,
+      );
+    }
+    await sleepOrAbort(env, 50);
+  }
+}
+
+function retriesOf(rows: readonly StatRow[]): number {
+  const row = findRow(rows, "be_prod", "BACKEND");
+  return row.retries + row.redispatches;
+}
+
+async function setProdWeights(
+  env: Env,
+  original: Slot,
+  greenWeightPercent: number,
+): Promise<string> {
+  const weights = weightsFor(greenWeightPercent);
+  await setWeight(env.api, "prod", otherSlot(original), weights.green);
+  await setWeight(env.api, "prod", original, weights.blue);
+  return `${original} ${weights.blue} / ${otherSlot(original)} ${weights.green} (${greenWeightPercent} % to the replacement)`;
+}
+
+/** Drains `slot` on both backends, waits until it holds no session, then stops its process. */
+async function drainAndStop(
+  env: Env,
+  scenario: ScenarioName,
+  slot: Slot,
+  child: Child,
+  label: string,
+): Promise<{ code: number | null; afterMs: number; exitedAt: number }> {
+  await setState(env.api, "prod", slot, "drain");
+  await setState(env.api, "test", slot, "drain");
+  const drainStart = env.clock.now();
+  const bound = env.settings.deregistrationDelayMs;
+  let sessions = Number.POSITIVE_INFINITY;
+  while (env.clock.now() - drainStart < bound) {
+    sessions = findRow(await showStat(env.api), "be_prod", slot).sessions;
+    if (sessions === 0) break;
+    await sleepOrAbort(env, 50);
+  }
+  env.event(
+    scenario,
+    `${label} drained (state drain on be_prod and be_test): ${sessions === 0 ? "0 sessions" : `${sessions} sessions left`} after ${env.since(drainStart)} (deregistration delay ${bound / 1000} s)`,
+  );
+  const stopAt = env.clock.now();
+  env.event(scenario, `SIGTERM ${label} (pid ${child.pid})`);
+  const exit = await child.stop("SIGTERM");
+  const exitedAt = env.clock.now();
+  env.event(
+    scenario,
+    `${label} exited with code ${exit.code ?? exit.signal} after ${env.since(stopAt)} (graceful drain)`,
+  );
+  // The slot is empty again: back to ready with weight 0, its health checks now fail (DOWN).
+  await setState(env.api, "prod", slot, "ready");
+  await setState(env.api, "test", slot, "ready");
+  return { code: exit.code, afterMs: exitedAt - stopAt, exitedAt };
+}
+
+async function runScenario(
+  env: Env,
+  steps: readonly TrafficStep[],
+  plan: ScenarioPlan,
+): Promise<{ result: ScenarioResult; replacement?: Child }> {
+  const { clock, api, settings } = env;
+  const { name } = plan;
+  const original = plan.original.slot;
+  const replacement = otherSlot(original);
+  const records: WatchRecord[] = [];
+  const retriesBefore = retriesOf(await showStat(api));
+  const watcher = startWatcher(
+    {
+      url: env.prodUrl,
+      path: settings.versionPath,
+      rate: env.rate,
+      durationMs: Number.POSITIVE_INFINITY,
+      timeoutMs: 2000,
+      ...(env.signal === undefined ? {} : { signal: env.signal }),
+      onRecord: (record) => records.push(record),
+    },
+    { clock },
+  );
+  let replacementChild: Child | undefined;
+  try {
+    const watchStart = clock.now();
+    env.event(
+      name,
+      `watcher: ${env.rate} req/s on ${env.prodUrl}${settings.versionPath}; steady state on ${plan.original.version} for ${env.steadyMs} ms`,
+    );
+    await sleepOrAbort(env, env.steadyMs);
+
+    // The replacement task set starts in the other slot (target group).
+    const startAt = clock.now();
+    const label = `${plan.replacementVersion} (${replacement})`;
+    const instance = appInstance(env, replacement, plan.replacementBuild);
+    replacementChild = await startApp(env.group, env.bundle, instance);
+    const answered = plan.replacementBuild?.version ?? UNSET_VERSION;
+    env.event(
+      name,
+      `start ${label}${plan.replacementBuild === undefined ? " — built without its metadata" : ""}: listening on port ${env.slotPorts[replacement]} after ${env.since(startAt)} (pid ${replacementChild.pid})`,
+    );
+    await waitForState(env, "test", replacement, "healthy", 10_000);
+    await waitForState(env, "prod", replacement, "healthy", 10_000);
+    env.event(
+      name,
+      `${label} healthy in HAProxy (GET ${settings.healthCheckPath} every 200 ms, rise 2) ${env.since(startAt)} after its start`,
+    );
+    await setWeight(api, "test", replacement, MAX_WEIGHT);
+    await setWeight(api, "test", original, 0);
+    const testAnswers = await testListenerCheck(env);
+    env.event(
+      name,
+      `test listener ${env.testUrl}${settings.versionPath} routes to ${replacement}: ${testAnswers}`,
+    );
+
+    // Production traffic moves as the stack's traffic shifting says.
+    const shiftStart = clock.now();
+    for (const step of steps) {
+      await sleepOrAbort(env, shiftStart + step.atMs - clock.now());
+      const weights = await setProdWeights(env, original, step.greenWeightPercent);
+      env.event(name, `weights ${weights}`);
+    }
+
+    // AfterAllowTraffic: the live-hook core, through the production listener.
+    const checkStart = clock.now();
+    const outcome: LiveCheckOutcome = await runLiveCheck(
+      {
+        versionUrl: `${env.prodUrl}${settings.versionPath}`,
+        expectedVersion: plan.replacementVersion,
+        probe: {
+          consecutive: settings.consecutive,
+          intervalMs: RehearsalDefaults.liveCheckIntervalMs,
+          timeoutMs: 1000,
+          deadlineMs: plan.deadlineMs,
+        },
+        readTargets: async () => targetHealthOf(await showStat(api), "be_prod", [replacement]),
+      },
+      { clock, fetch: env.fetch, logger: silentLogger },
+    );
+    const liveCheckMs = clock.now() - checkStart;
+    env.event(
+      name,
+      `live check: ${outcome.verdict.live ? "LIVE" : "NOT LIVE"} after ${liveCheckMs} ms — ${outcome.verdict.summary}`,
+    );
+    checkAborted(env.signal);
+
+    const notice: DeploymentNotice = {
+      environment: settings.environment,
+      service: settings.service,
+      build: plan.replacementBuild ?? buildFor(plan.replacementVersion, settings),
+      repositoryUrl: settings.repositoryUrl,
+      durationMs: clock.now() - startAt,
+      deployment: { id: `d-REHEARSAL-${name.toUpperCase()}` },
+    };
+    const messagesBefore = env.receiver.messages.length;
+    let slack: SlackPostResult;
+    let stopped: { code: number | null; afterMs: number; exitedAt: number };
+    let keep: Child | undefined;
+    if (outcome.verdict.live) {
+      slack = await postToSlack(env.receiver.url, buildLiveMessage(notice, outcome), {
+        fetch: env.fetch,
+        clock,
+        logger: silentLogger,
+      });
+      env.event(name, `live notice posted: ${slackResult(slack)}`);
+      stopped = await drainAndStop(
+        env,
+        name,
+        original,
+        plan.original.child,
+        `${plan.original.version} (${original})`,
+      );
+      keep = replacementChild;
+    } else {
+      // Rollback: production traffic back to the original, the replacement drained and stopped.
+      const weights = await setProdWeights(env, original, 0);
+      await setWeight(api, "test", original, MAX_WEIGHT);
+      await setWeight(api, "test", replacement, 0);
+      env.event(name, `rollback: weights ${weights}; test listener back on ${original}`);
+      stopped = await drainAndStop(env, name, replacement, replacementChild, label);
+      const consequence = `Rolled back: production traffic is back on ${plan.original.version}; ${plan.replacementVersion} was drained and stopped.`;
+      slack = await postToSlack(
+        env.receiver.url,
+        buildFailureMessage(notice, outcome, { consequence }),
+        { fetch: env.fetch, clock, logger: silentLogger },
+      );
+      env.event(name, `failure notice posted: ${slackResult(slack)}`);
+      keep = undefined;
+    }
+    const received = env.receiver.messages[messagesBefore];
+
+    env.event(
+      name,
+      `steady state on ${outcome.verdict.live ? plan.replacementVersion : plan.original.version} for ${env.steadyMs} ms`,
+    );
+    await sleepOrAbort(env, env.steadyMs);
+    watcher.stop();
+    const summary = await watcher.done;
+    const retries = retriesOf(await showStat(api)) - retriesBefore;
+    env.event(
+      name,
+      `watcher stopped: ${summary.total} requests, ${summary.failed} failed, versions ${summary.versions.map((v) => `${v.version}×${v.count}`).join(" → ")}`,
+    );
+    const latency: WindowLatency = {
+      // The first second warms the watcher's connections up; it is not steady state.
+      steady: windowLatency(records, watchStart + Math.min(1000, env.steadyMs / 4), startAt),
+      cutover: windowLatency(records, shiftStart, stopped.exitedAt),
+    };
+    const flipAt = summary.flip?.firstNewAt;
+    const flipToNoticeMs =
+      received === undefined || flipAt === undefined ? undefined : received.receivedAt - flipAt;
+    const result: ScenarioResult = {
+      name,
+      fromVersion: plan.original.version,
+      toVersion: plan.replacementVersion,
+      answeredVersion: answered,
+      replacementSlot: replacement,
+      expectLive: plan.expectLive,
+      verdict: outcome.verdict,
+      liveCheckMs,
+      steps,
+      summary,
+      latency,
+      ...(received === undefined ? {} : { notice: received }),
+      slack,
+      ...(flipToNoticeMs === undefined ? {} : { flipToNoticeMs }),
+      haproxyRetries: retries,
+      stoppedExit: { code: stopped.code, afterMs: stopped.afterMs },
+      problems: [],
+      ok: true,
+    };
+    const problems = scenarioProblems(result, settings);
+    return {
+      result: { ...result, problems, ok: problems.length === 0 },
+      ...(keep === undefined ? {} : { replacement: keep }),
+    };
+  } finally {
+    watcher.stop();
+    await watcher.done.catch(() => undefined);
+  }
+}
+
+/** Requests sent through the test listener before traffic shifts (they also warm the new process). */
+export const TEST_LISTENER_REQUESTS = 100;
+
+async function testListenerCheck(env: Env): Promise<string> {
+  const answers: string[] = [];
+  const end = env.clock.now() + 5000;
+  for (let i = 0; i < TEST_LISTENER_REQUESTS && env.clock.now() < end; i += 1) {
+    try {
+      const response = await env.fetch(`${env.testUrl}${env.settings.versionPath}`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      const body = JSON.parse(await response.text()) as { version?: unknown };
+      answers.push(`${response.status} ${String(body.version)}`);
+    } catch (error) {
+      answers.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const distinct = [...new Set(answers)];
+  return distinct
+    .map((answer) => `${answer} ×${answers.filter((a) => a === answer).length}`)
+    .join(", ");
+}
+
+function slackResult(result: SlackPostResult): string {
+  return result.ok
+    ? `HTTP ${result.status} after ${result.attempts} attempt${result.attempts === 1 ? "" : "s"}`
+    : `failed (${result.reason}: ${result.detail})`;
+}
+
+/** What went wrong in a scenario, one sentence each; empty when it went as it should. Pure. */
+export function scenarioProblems(result: ScenarioResult, settings: StackSettings): string[] {
+  const problems: string[] = [];
+  const { summary } = result;
+  if (summary.total === 0) problems.push("the watcher made no request");
+  if (summary.failed > 0) {
+    problems.push(
+      `${summary.failed} of ${summary.total} requests failed (${JSON.stringify(summary.failures)})`,
+    );
+  }
+  if (result.verdict.live !== result.expectLive) {
+    problems.push(
+      `the live check said ${result.verdict.live ? "live" : "not live"}; expected ${result.expectLive ? "live" : "not live"} (${result.verdict.summary})`,
+    );
+  }
+  const seen = summary.versions.map((entry) => entry.version);
+  if (result.expectLive) {
+    if (
+      !summary.flipped ||
+      seen[0] !== result.fromVersion ||
+      summary.finalVersion !== result.toVersion
+    ) {
+      problems.push(
+        `expected the watcher to see ${result.fromVersion} then ${result.toVersion}; it saw ${seen.join(", ")} (last ${summary.finalVersion ?? "none"})`,
+      );
+    }
+  } else if (summary.finalVersion !== result.fromVersion) {
+    problems.push(
+      `expected traffic back on ${result.fromVersion}; the last answer was ${summary.finalVersion ?? "none"}`,
+    );
+  }
+  const notice = result.notice;
+  if (notice === undefined) {
+    problems.push("the webhook receiver got no notice");
+  } else {
+    const wanted = [settings.service, settings.environment, result.toVersion];
+    const missing = wanted.filter((word) => !notice.text.includes(word));
+    if (missing.length > 0)
+      problems.push(`the notice does not name ${missing.join(", ")}: ${notice.text}`);
+    const kind = result.expectLive ? "is live" : "failed the live check";
+    if (!notice.text.includes(kind))
+      problems.push(`the notice does not say "${kind}": ${notice.text}`);
+    if (notice.blockTypes.length === 0) problems.push("the notice has no Block Kit blocks");
+  }
+  if (result.stoppedExit.code !== 0) {
+    problems.push(
+      `the stopped process exited with ${result.stoppedExit.code ?? "a signal"}, not 0`,
+    );
+  }
+  return problems;
+}

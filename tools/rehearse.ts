@@ -1,0 +1,227 @@
+/**
+ * `npm run rehearse -- [--stack dev|staging|prod] [--minute-ms 1000] [--rate 150]
+ * [--steady-ms 10000] [--json]`
+ *
+ * The whole blue/green cutover on this machine with real processes: HAProxy as the load balancer,
+ * app-sample v1 (blue) and v2 (green), traffic shifted as the stack file says (one minute lasting
+ * `--minute-ms`), the `/version` watcher throughout, the live-hook core and a local Slack webhook;
+ * then a broken v3 that the live check catches and rolls back. Exit code 0 when every request
+ * succeeded, v2 went live and v3 was rolled back; 1 otherwise; 2 on bad usage or without HAProxy;
+ * 130 when interrupted.
+ */
+
+import { formatEvent, formatMessage, formatResult } from "./rehearsal/format";
+import {
+  HaproxyMissingError,
+  RehearsalAborted,
+  RehearsalDefaults,
+  runRehearsal,
+  type RehearsalDeps,
+  type RehearsalOptions,
+  type RehearsalResult,
+} from "./rehearsal/run";
+import {
+  isStackName,
+  loadStackSettings,
+  STACKS,
+  type StackName,
+  type StackSettings,
+} from "./rehearsal/stack";
+
+/** How to run it. */
+export const USAGE = `Usage: npm run rehearse -- [options]
+
+  --stack <name>      dev, staging or prod: the stack file whose traffic shifting is rehearsed (default dev)
+  --minute-ms <ms>    how long one minute of the shifting schedule lasts (default ${RehearsalDefaults.minuteMs})
+  --rate <n>          watcher requests per second (default ${RehearsalDefaults.rate})
+  --steady-ms <ms>    steady state watched before and after each deployment (default ${RehearsalDefaults.steadyMs})
+  --json              print the result as JSON instead of the timeline
+  --help              show this help
+`;
+
+/** Bad command-line usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The parsed command line. */
+export interface RehearseArgs {
+  readonly stack: StackName;
+  readonly minuteMs: number;
+  readonly rate: number;
+  readonly steadyMs: number;
+  readonly json: boolean;
+  readonly help: boolean;
+}
+
+function numberArg(name: string, value: string | undefined, min: number, max: number): number {
+  const parsed = Number(value);
+  if (
+    value === undefined ||
+    value === "" ||
+    !Number.isFinite(parsed) ||
+    parsed < min ||
+    parsed > max
+  ) {
+    throw new UsageError(
+      `--${name} is ${JSON.stringify(value ?? "")}; give a number from ${min} to ${max}.`,
+    );
+  }
+  return parsed;
+}
+
+/** Parses the command line; throws a {@link UsageError} naming a bad option. Pure. */
+export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
+  let stack: StackName = "dev";
+  let minuteMs: number = RehearsalDefaults.minuteMs;
+  let rate: number = RehearsalDefaults.rate;
+  let steadyMs: number = RehearsalDefaults.steadyMs;
+  let json = false;
+  let help = false;
+  for (let i = 0; i < argv.length; i += 1) {
+    const raw = argv[i] ?? "";
+    const [flag, inline] = raw.includes("=") ? raw.split(/=(.*)/s, 2) : [raw, undefined];
+    const value = (): string | undefined => {
+      if (inline !== undefined) return inline;
+      i += 1;
+      return argv[i];
+    };
+    switch (flag) {
+      case "--stack": {
+        const name = value() ?? "";
+        if (!isStackName(name)) {
+          throw new UsageError(
+            `--stack is ${JSON.stringify(name)}; choose one of ${STACKS.join(", ")}.`,
+          );
+        }
+        stack = name;
+        break;
+      }
+      case "--minute-ms":
+        minuteMs = numberArg("minute-ms", value(), 0, 60_000);
+        break;
+      case "--rate":
+        rate = numberArg("rate", value(), 1, 2000);
+        break;
+      case "--steady-ms":
+        steadyMs = numberArg("steady-ms", value(), 0, 600_000);
+        break;
+      case "--json":
+        json = true;
+        break;
+      case "--help":
+      case "-h":
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(raw)}; see --help.`);
+    }
+  }
+  return { stack, minuteMs, rate, steadyMs, json, help };
+}
+
+/** Where the CLI writes. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** What {@link main} needs from its surroundings. */
+export interface RehearseDeps {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  /** Aborts the rehearsal (Ctrl-C); cleanup still runs. */
+  readonly signal?: AbortSignal;
+  /** @default - {@link loadStackSettings} */
+  readonly loadSettings?: (stack: StackName) => StackSettings;
+  /** @default - {@link runRehearsal} */
+  readonly runRehearsal?: (
+    options: RehearsalOptions,
+    deps?: RehearsalDeps,
+  ) => Promise<RehearsalResult>;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: readonly string[], deps: RehearseDeps): Promise<number> {
+  let args: RehearseArgs;
+  try {
+    args = parseRehearseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    deps.stderr.write(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    deps.stdout.write(USAGE);
+    return 0;
+  }
+  let settings: StackSettings;
+  try {
+    settings = (deps.loadSettings ?? loadStackSettings)(args.stack);
+  } catch (error) {
+    deps.stderr.write(
+      `Pulumi.${args.stack}.yaml: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 2;
+  }
+  const run = deps.runRehearsal ?? runRehearsal;
+  if (!args.json) {
+    deps.stdout.write(
+      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s\n`,
+    );
+  }
+  try {
+    const result = await run(
+      {
+        settings,
+        minuteMs: args.minuteMs,
+        rate: args.rate,
+        steadyMs: args.steadyMs,
+        ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+      },
+      args.json
+        ? {}
+        : {
+            onEvent: (event) => deps.stdout.write(`${formatEvent(event)}\n`),
+            onMessage: (message) => deps.stdout.write(`${formatMessage(message)}\n`),
+          },
+    );
+    deps.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
+    return result.ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof HaproxyMissingError) {
+      deps.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof RehearsalAborted) {
+      deps.stderr.write(`${error.message}\n`);
+      return 130;
+    }
+    deps.stderr.write(
+      `rehearsal failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130); // the exit hook kills every child
+    process.stderr.write(`\n${signal}: stopping the rehearsal and its processes…\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  void main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
