@@ -112,8 +112,8 @@ export const noSecretsInEnvironment: ResourceValidationPolicy = {
       if (reason === undefined) continue;
       reportViolation(
         `${describe(args)}: ${variable.where} ${variable.name} — ${reason}. Store the value in ` +
-          `Secrets Manager and pass its ARN instead (e.g. ${variable.name.replace(/(_URL)?$/i, "")}_SECRET_ARN), ` +
-          `or use the task definition's "secrets" / CodeBuild's SECRETS_MANAGER type.`,
+          `Secrets Manager and pass its ARN (a variable ending in _ARN) instead, or use the ` +
+          `task definition's "secrets" / CodeBuild's SECRETS_MANAGER type.`,
       );
     }
   },

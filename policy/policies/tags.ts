@@ -32,6 +32,7 @@ export const TAGGABLE_TYPES: readonly string[] = [
   "aws:codepipeline/pipeline:Pipeline",
   "aws:codestarconnections/connection:Connection",
   "aws:codestarnotifications/notificationRule:NotificationRule",
+  "aws:dynamodb/table:Table",
   "aws:ec2/eip:Eip",
   "aws:ec2/flowLog:FlowLog",
   "aws:ec2/internetGateway:InternetGateway",

@@ -16,7 +16,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { runStack, type Recorded, type StackName } from "../harness";
+import type { Recorded } from "../harness";
 
 /** The engine's marker for a string not known during preview (what the proxy turns into errors). */
 export const UNKNOWN_STRING = (proxyModule as unknown as { unknownStringValue: string })
@@ -217,18 +217,6 @@ export function withEdit(
   });
   if (!found) throw new Error(`no ${type} named ${name}`);
   return out;
-}
-
-const programRuns = new Map<string, Promise<FakeResource[]>>();
-
-/** The program's resources for a stack file (run once per test process). */
-export function programResources(stack: StackName): Promise<FakeResource[]> {
-  let run = programRuns.get(stack);
-  if (run === undefined) {
-    run = runStack(stack).then((r) => fromRun(r.resources));
-    programRuns.set(stack, run);
-  }
-  return run;
 }
 
 /** One fake resource by type and name. */

@@ -10,13 +10,13 @@ import { REPO_ROOT, runStack, stackFileRaw, STACKS, type StackName } from "../ha
 import {
   fromRun,
   messages,
-  programResources,
   UNKNOWN_STRING,
   validate,
   withEdit,
   type FakeResource,
   type Violation,
 } from "./fakes";
+import { programResources } from "./program";
 
 const POLICY_DIR = path.join(REPO_ROOT, "policy");
 
