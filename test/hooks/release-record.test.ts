@@ -105,6 +105,7 @@ describe("hooks/codedeploy release record (Parameter Store)", () => {
     [
       "AccessDeniedException",
       new AccessDeniedException({
+        Message: "not authorized",
         message:
           "User: arn:aws:sts::123456789012:assumed-role/greenlight-dev-live-hook/fn is not authorized " +
           "to perform: ssm:PutParameter on resource: arn:aws:ssm:eu-west-1:123456789012:parameter/greenlight/dev/checkout/live",
