@@ -52,6 +52,25 @@ export function weightsFor(greenWeightPercent: number): { blue: number; green: n
   return { blue: MAX_WEIGHT - green, green };
 }
 
+/** One `set server ... weight` of a step. */
+export interface WeightChange {
+  /** Which side of the deployment: the version serving before it, or its replacement. */
+  readonly role: "original" | "replacement";
+  readonly weight: number;
+}
+
+/**
+ * The weight changes of a step, in the order to send them: the side that ends with the larger
+ * weight first. HAProxy applies one command at a time, and lowering one side before raising the
+ * other would leave a moment where both weigh 0 and HAProxy answers 503.
+ */
+export function weightChanges(replacementPercent: number): WeightChange[] {
+  const { blue, green } = weightsFor(replacementPercent);
+  const original: WeightChange = { role: "original", weight: blue };
+  const replacement: WeightChange = { role: "replacement", weight: green };
+  return green >= blue ? [replacement, original] : [original, replacement];
+}
+
 /** How long the plan takes, from its first step to its last, in ms. */
 export function planDurationMs(steps: readonly TrafficStep[]): number {
   return steps.reduce((longest, step) => Math.max(longest, step.atMs), 0);

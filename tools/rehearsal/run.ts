@@ -36,7 +36,14 @@ import {
   type Listener,
   type Slot,
 } from "./haproxy-config";
-import { describeShifting, MAX_WEIGHT, trafficPlan, weightsFor, type TrafficStep } from "./plan";
+import {
+  describeShifting,
+  MAX_WEIGHT,
+  trafficPlan,
+  weightChanges,
+  weightsFor,
+  type TrafficStep,
+} from "./plan";
 import {
   compileAppSample,
   freePorts,
@@ -462,12 +469,14 @@ function retriesOf(rows: readonly StatRow[]): number {
 async function setProdWeights(
   env: Env,
   original: Slot,
-  greenWeightPercent: number,
+  replacementPercent: number,
 ): Promise<string> {
-  const weights = weightsFor(greenWeightPercent);
-  await setWeight(env.api, "prod", otherSlot(original), weights.green);
-  await setWeight(env.api, "prod", original, weights.blue);
-  return `${original} ${weights.blue} / ${otherSlot(original)} ${weights.green} (${greenWeightPercent} % to the replacement)`;
+  const slots = { original, replacement: otherSlot(original) };
+  for (const change of weightChanges(replacementPercent)) {
+    await setWeight(env.api, "prod", slots[change.role], change.weight);
+  }
+  const { blue, green } = weightsFor(replacementPercent);
+  return `${original} ${blue} / ${slots.replacement} ${green} (${replacementPercent} % to the replacement)`;
 }
 
 /** Drains `slot` on both backends, waits until it holds no session, then stops its process. */
