@@ -13,6 +13,9 @@ export const AFTER_ALLOW_TRAFFIC_ENTRY = path.join(
   "after-allow-traffic.ts",
 );
 
+/** The entry point of the notifier (EventBridge events → Slack alerts). */
+export const NOTIFIER_ENTRY = path.join(__dirname, "notifier", "handler.ts");
+
 /** The exported function Lambda calls: with the bundle saved as `index.js`, the handler is `index.handler`. */
 export const HOOK_HANDLER_EXPORT = "handler";
 

@@ -10,6 +10,7 @@
  */
 import { PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
 import { deadlineSignal, type Clock } from "../core/clock";
+import { codeDeployConsoleUrl } from "../core/console";
 import type { FetchLike } from "../core/http";
 import { runLiveCheck, type LiveCheckOutcome } from "../core/live-check";
 import type { Logger } from "../core/logger";
@@ -45,6 +46,8 @@ export interface CodeDeployLifecycleHookEvent {
   readonly DeploymentId: string;
   readonly LifecycleEventHookExecutionId: string;
 }
+
+export { codeDeployConsoleUrl } from "../core/console";
 
 /** The statuses a lifecycle hook reports. */
 export const LifecycleStatus = { succeeded: "Succeeded", failed: "Failed" } as const;
@@ -368,12 +371,6 @@ function noticeFor(check: CheckResult, deploymentId: string, deps: HookDeps): Sl
   return outcome.verdict.live
     ? buildLiveMessage(notice, outcome)
     : buildFailureMessage(notice, outcome, failure);
-}
-
-/** The CodeDeploy console page of a deployment. */
-export function codeDeployConsoleUrl(region: string, deploymentId: string): string {
-  const id = encodeURIComponent(deploymentId);
-  return `https://${region}.console.aws.amazon.com/codesuite/codedeploy/deployments/${id}?region=${region}`;
 }
 
 /** Reads the ids from a CodeDeploy lifecycle event; `undefined` when either is missing. Pure. */

@@ -1,5 +1,6 @@
 export * from "./build-metadata";
 export * from "./clock";
+export * from "./console";
 export * from "./decide";
 export * from "./format";
 export * from "./http";

@@ -138,7 +138,7 @@ export function buildLiveMessage(
   const refPart = build.ref === "" ? "" : ` (${build.ref} @ ${shortCommit(build.commit)})`;
   const took =
     notice.durationMs === undefined ? "" : `, deployed in ${formatDuration(notice.durationMs)}`;
-  const blocks: SlackBlock[] = [header(headline), factsSection(notice)];
+  const blocks: SlackBlock[] = [headerBlock(headline), factsSection(notice)];
   const message = commitMessageSection(build);
   if (message !== undefined) blocks.push(message);
   const context = contextBlock(notice, outcome === undefined ? [] : [outcome.verdict.summary]);
@@ -160,16 +160,16 @@ export function buildFailureMessage(
   const failedCheck = outcome.verdict.failedCheck ?? "version";
   const headline = `❌ ${service} ${build.version} failed the live check in ${environment}`;
   const blocks: SlackBlock[] = [
-    header(headline),
+    headerBlock(headline),
     {
       type: "section",
-      text: mrkdwn(
+      text: mrkdwnText(
         `*Failed check: ${failedCheck}*\n${escapeMrkdwn(outcome.verdict.summary)}\n*${escapeMrkdwn(consequence)}*`,
         SlackLimits.sectionText,
       ),
     },
     factsSection(notice),
-    { type: "section", text: mrkdwn(seenText(outcome), SlackLimits.sectionText) },
+    { type: "section", text: mrkdwnText(seenText(outcome), SlackLimits.sectionText) },
   ];
   const context = contextBlock(notice, []);
   if (context !== undefined) blocks.push(context);
@@ -202,10 +202,10 @@ export function buildCheckErrorMessage(
   const which = notice.deployment === undefined ? "" : ` for ${notice.deployment.id}`;
   const headline = `❌ The live check${which}${where} could not run`;
   const blocks: SlackBlock[] = [
-    header(headline),
+    headerBlock(headline),
     {
       type: "section",
-      text: mrkdwn(
+      text: mrkdwnText(
         `${escapeMrkdwn(notice.error)}\n*${escapeMrkdwn(consequence)}*`,
         SlackLimits.sectionText,
       ),
@@ -213,26 +213,28 @@ export function buildCheckErrorMessage(
   ];
   const link = deploymentLink(notice.deployment);
   if (link !== undefined)
-    blocks.push({ type: "context", elements: [mrkdwn(link, SlackLimits.fieldText)] });
+    blocks.push({ type: "context", elements: [mrkdwnText(link, SlackLimits.fieldText)] });
   return {
     text: fitMrkdwn(escapeMrkdwn(`${headline}. ${consequence}`), SlackLimits.fallbackText),
     blocks,
   };
 }
 
-function header(text: string): HeaderBlock {
+/** A header block, cut to Slack's limit. */
+export function headerBlock(text: string): HeaderBlock {
   return {
     type: "header",
     text: { type: "plain_text", text: truncate(text, SlackLimits.headerText), emoji: true },
   };
 }
 
-function mrkdwn(text: string, limit: number): MrkdwnText {
+/** A mrkdwn text object, cut to `limit` characters without breaking an entity or a link. */
+export function mrkdwnText(text: string, limit: number): MrkdwnText {
   return { type: "mrkdwn", text: fitMrkdwn(text, limit) };
 }
 
 /** Truncates mrkdwn without leaving half an entity (`&am…`) or half a link behind. */
-function fitMrkdwn(text: string, limit: number): string {
+export function fitMrkdwn(text: string, limit: number): string {
   if (text.length <= limit) return text;
   let cut = text.slice(0, limit - 1);
   cut = cut.replace(/&[a-z]*$/, "");
@@ -241,30 +243,34 @@ function fitMrkdwn(text: string, limit: number): string {
   return `${cut}…`;
 }
 
-function field(label: string, valueMrkdwn: string): MrkdwnText {
-  return mrkdwn(`*${label}*\n${valueMrkdwn}`, SlackLimits.fieldText);
+/** A section field: a bold label over a mrkdwn value. */
+export function labelledField(label: string, valueMrkdwn: string): MrkdwnText {
+  return mrkdwnText(`*${label}*\n${valueMrkdwn}`, SlackLimits.fieldText);
 }
 
 function factsSection(notice: DeploymentNotice): SectionBlock {
   const { build } = notice;
   const fields: MrkdwnText[] = [
-    field("Environment", escapeMrkdwn(notice.environment)),
-    field("Service", escapeMrkdwn(notice.service)),
-    field("Version", escapeMrkdwn(build.version)),
+    labelledField("Environment", escapeMrkdwn(notice.environment)),
+    labelledField("Service", escapeMrkdwn(notice.service)),
+    labelledField("Version", escapeMrkdwn(build.version)),
   ];
   if (build.ref !== "") {
-    fields.push(field(build.refType === "tag" ? "Tag" : "Branch", escapeMrkdwn(build.ref)));
+    fields.push(labelledField(build.refType === "tag" ? "Tag" : "Branch", escapeMrkdwn(build.ref)));
   }
   if (build.commit !== "") {
     const short = shortCommit(build.commit);
     const url = commitUrl(notice.repositoryUrl, build.commit);
     fields.push(
-      field("Commit", url === undefined ? `\`${escapeMrkdwn(short)}\`` : slackLink(url, short)),
+      labelledField(
+        "Commit",
+        url === undefined ? `\`${escapeMrkdwn(short)}\`` : slackLink(url, short),
+      ),
     );
   }
-  if (build.author !== "") fields.push(field("By", escapeMrkdwn(build.author)));
+  if (build.author !== "") fields.push(labelledField("By", escapeMrkdwn(build.author)));
   if (notice.durationMs !== undefined)
-    fields.push(field("Took", formatDuration(notice.durationMs)));
+    fields.push(labelledField("Took", formatDuration(notice.durationMs)));
   return { type: "section", fields: fields.slice(0, SlackLimits.fields) };
 }
 
@@ -273,7 +279,7 @@ function commitMessageSection(build: BuildMetadata): SectionBlock | undefined {
   if (message === "") return undefined;
   return {
     type: "section",
-    text: mrkdwn(
+    text: mrkdwnText(
       `>${escapeMrkdwn(truncate(message, COMMIT_MESSAGE_CHARS))}`,
       SlackLimits.sectionText,
     ),
@@ -292,8 +298,8 @@ function contextBlock(
 ): ContextBlock | undefined {
   const elements: MrkdwnText[] = [];
   const link = deploymentLink(notice.deployment);
-  if (link !== undefined) elements.push(mrkdwn(link, SlackLimits.fieldText));
-  for (const note of notes) elements.push(mrkdwn(escapeMrkdwn(note), SlackLimits.fieldText));
+  if (link !== undefined) elements.push(mrkdwnText(link, SlackLimits.fieldText));
+  for (const note of notes) elements.push(mrkdwnText(escapeMrkdwn(note), SlackLimits.fieldText));
   if (elements.length === 0) return undefined;
   return { type: "context", elements: elements.slice(0, SlackLimits.contextElements) };
 }
