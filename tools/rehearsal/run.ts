@@ -51,6 +51,7 @@ import {
   ProcessGroup,
   startApp,
   startHaproxy,
+  type AppInstance,
   type Child,
 } from "./processes";
 import { startWebhookReceiver, type ReceivedMessage, type WebhookReceiver } from "./receiver";
@@ -422,7 +423,7 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new RehearsalAborted();
 }
 
-function appInstance(env: Env, slot: Slot, build: BuildMetadata | undefined) {
+function appInstance(env: Env, slot: Slot, build: BuildMetadata | undefined): AppInstance {
   return {
     name: `app-sample ${build?.version ?? UNSET_VERSION} (${slot})`,
     port: env.slotPorts[slot],
