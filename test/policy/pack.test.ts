@@ -7,16 +7,8 @@ import { policies, PACK_NAME } from "../../policy/pack";
 import { TYPES } from "../../policy/lib/types";
 import { TAGGABLE_TYPES } from "../../policy/policies/tags";
 import { REPO_ROOT, runStack, stackFileRaw, STACKS, type StackName } from "../harness";
-import {
-  fromRun,
-  messages,
-  UNKNOWN_STRING,
-  validate,
-  withEdit,
-  type FakeResource,
-  type Violation,
-} from "./fakes";
-import { programResources } from "./program";
+import { fromRun, messages, validate, withEdit, type FakeResource, type Violation } from "./fakes";
+import { asPreview, programResources } from "./program";
 
 const POLICY_DIR = path.join(REPO_ROOT, "policy");
 
@@ -31,28 +23,6 @@ function sources(dir: string): string[] {
 
 function show(violations: readonly Violation[]): string {
   return violations.map((v) => `[${v.policy}] ${v.message}`).join("\n");
-}
-
-/**
- * A preview's view of the same resources: every value the engine cannot know before `pulumi up`
- * (ids, ARNs, generated names, and any string built from them) is unknown.
- */
-function asPreview(resources: readonly FakeResource[]): FakeResource[] {
-  const generated = /(^|[^a-z0-9])[a-z0-9-]+-id($|[^a-z0-9])|arn:aws:|-0a1b2c3|\.amazonaws\.com/;
-  const blank = (value: unknown): unknown => {
-    if (typeof value === "string") return generated.test(value) ? UNKNOWN_STRING : value;
-    if (Array.isArray(value)) return value.map(blank);
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, blank(v)]));
-    }
-    return value;
-  };
-  return resources.map((r) => {
-    const props = blank(r.props) as Record<string, unknown>;
-    // Before creation a resource's outputs are its inputs; computed ones are unknown.
-    const outputs = { ...props, id: UNKNOWN_STRING, arn: UNKNOWN_STRING };
-    return { ...r, props, outputs };
-  });
 }
 
 describe("the Greenlight policy pack", function () {
