@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import {
+  EMPTY_SLOT_PORT,
   otherSlot,
   renderHaproxyConfig,
   type HaproxyConfigInput,
@@ -63,6 +64,12 @@ describe("rehearsal HAProxy configuration", () => {
     assert.ok(green.includes("server blue 127.0.0.1:18090 weight 0\n"));
     assert.ok(green.includes("server green 127.0.0.1:18091 weight 256\n"));
     assert.ok(green.includes("check inter 500 fastinter 500 downinter 500 rise 3 fall 1"));
+  });
+
+  it("points an empty slot at a port nothing listens on, until a version is registered in it", () => {
+    const config = renderHaproxyConfig({ ...input, slotPorts: { blue: 18090, green: undefined } });
+    assert.ok(config.includes(`server green 127.0.0.1:${EMPTY_SLOT_PORT} weight 0\n`));
+    assert.equal(EMPTY_SLOT_PORT, 1);
   });
 
   it("opens an admin socket for the runtime API and runs one thread", () => {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
 import { weightChanges } from "../../tools/rehearsal/plan";
+import { listeningPort } from "../../tools/rehearsal/processes";
 import {
   buildEnvironment,
   buildFor,
@@ -47,6 +48,15 @@ function scenario(overrides: Partial<ScenarioResult>): ScenarioResult {
 }
 
 describe("rehearsal scenario runner (pure parts)", () => {
+  it("reads the port of app-sample's listening line", () => {
+    assert.equal(
+      listeningPort('{"time":"t","level":"info","msg":"listening","port":41343}'),
+      41343,
+    );
+    assert.equal(listeningPort('{"msg":"shutdown started"}'), undefined);
+    assert.equal(listeningPort("not json"), undefined);
+  });
+
   it("names builds by branch in dev and by tag in prod, as the pipeline does", () => {
     assert.deepEqual(buildFor("v0.0.2", dev), {
       version: "v0.0.2",

@@ -26,8 +26,12 @@ export interface HaproxyConfigInput {
   readonly prodPort: number;
   /** Port of the test frontend on 127.0.0.1. */
   readonly testPort: number;
-  /** Port each slot's service listens on, on 127.0.0.1. */
-  readonly slotPorts: Readonly<Record<Slot, number>>;
+  /**
+   * Port each slot's service listens on, on 127.0.0.1. An empty slot (`undefined`) points at
+   * {@link EMPTY_SLOT_PORT} until a version starts in it and is registered at run time
+   * (`set server ... addr`), as ECS registers a new task's address in its target group.
+   */
+  readonly slotPorts: Readonly<Record<Slot, number | undefined>>;
   /**
    * The slot that serves production at start (weight 256); the other has weight 0 and fails its
    * health checks until a version starts in it, like an empty target group.
@@ -50,11 +54,19 @@ export interface HaproxyConfigInput {
 /** The address every part of the rehearsal listens on. */
 export const LOOPBACK = "127.0.0.1";
 
+/** Where an empty slot points: a privileged port nothing listens on, so its checks fail (DOWN). */
+export const EMPTY_SLOT_PORT = 1;
+
 /** Renders `haproxy.cfg`. Throws a `RangeError` naming a bad value. */
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   const inter = input.checkIntervalMs ?? 200;
   const { rise, fall } = input.thresholds ?? { rise: 2, fall: 2 };
-  const ports = [input.prodPort, input.testPort, input.slotPorts.blue, input.slotPorts.green];
+  const ports = [
+    input.prodPort,
+    input.testPort,
+    input.slotPorts.blue,
+    input.slotPorts.green,
+  ].filter((port): port is number => port !== undefined);
   for (const port of ports) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new RangeError(`port ${port} is not a TCP port; give a whole number from 1 to 65535.`);
@@ -72,7 +84,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     throw new RangeError(`socketPath "${input.socketPath}" must not contain spaces.`);
   }
   const server = (slot: Slot, live: boolean): string =>
-    `  server ${slot} ${LOOPBACK}:${input.slotPorts[slot]} weight ${live ? 256 : 0}`;
+    `  server ${slot} ${LOOPBACK}:${input.slotPorts[slot] ?? EMPTY_SLOT_PORT} weight ${live ? 256 : 0}`;
   const backend = (listener: Listener): string[] => [
     `backend ${Backends[listener]}`,
     "  balance roundrobin",

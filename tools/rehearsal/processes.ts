@@ -59,7 +59,9 @@ export function compileAppSample(outDir: string, root = REPO_ROOT): string {
 export function haproxyVersion(): string | undefined {
   const result = spawnSync("haproxy", ["-v"], { encoding: "utf8", timeout: 5000 });
   if (result.error !== undefined || result.status !== 0) return undefined;
-  return result.stdout.split("\n")[0]?.trim();
+  const line = result.stdout.split("\n")[0]?.trim() ?? "";
+  const version = /HAProxy version (\S+)/.exec(line)?.[1];
+  return version === undefined ? line : `HAProxy ${version}`;
 }
 
 /** How a child ended. */
@@ -224,38 +226,39 @@ export class ProcessGroup {
 export interface AppInstance {
   /** A label for the timeline, e.g. `v2 (green)`. */
   readonly name: string;
-  readonly port: number;
   /** Environment on top of a minimal base (PATH only): GREENLIGHT_* build metadata and settings. */
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** Starts one app-sample from the compiled bundle and waits for its `listening` line. */
+/** The port of app-sample's `{"msg":"listening","port":…}` line; undefined for other lines. Pure. */
+export function listeningPort(line: string): number | undefined {
+  try {
+    const entry = JSON.parse(line) as { msg?: unknown; port?: unknown } | null;
+    return entry?.msg === "listening" && typeof entry.port === "number" ? entry.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts one app-sample from the compiled bundle on a port the kernel picks (`PORT=0`: no race
+ * with other processes for a port chosen in advance) and waits for its `listening` line.
+ */
 export async function startApp(
   group: ProcessGroup,
   bundle: string,
   instance: AppInstance,
   timeoutMs = 10_000,
-): Promise<Child> {
+): Promise<{ child: Child; port: number }> {
   const child = group.start(instance.name, process.execPath, [bundle], {
     PATH: process.env.PATH ?? "",
     HOST: LOOPBACK,
-    PORT: String(instance.port),
+    PORT: "0",
     GREENLIGHT_ACCESS_LOG: "off",
     ...instance.env,
   });
-  await group.waitForLine(
-    child,
-    (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: unknown; port?: unknown };
-        return entry.msg === "listening" ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    timeoutMs,
-  );
-  return child;
+  const port = await group.waitForLine(child, listeningPort, timeoutMs);
+  return { child, port };
 }
 
 /** Starts `haproxy -f <config> -db` and waits until its admin socket answers. */

@@ -55,7 +55,7 @@ import {
   type Child,
 } from "./processes";
 import { startWebhookReceiver, type ReceivedMessage, type WebhookReceiver } from "./receiver";
-import { runtimeApi, setState, setWeight, showStat, type RuntimeApi } from "./runtime";
+import { runtimeApi, setAddress, setState, setWeight, showStat, type RuntimeApi } from "./runtime";
 import type { StackSettings } from "./stack";
 import { findRow, targetHealthOf, targetStateOf, type StatRow } from "./stat";
 
@@ -262,7 +262,6 @@ interface Env {
   readonly api: RuntimeApi;
   readonly group: ProcessGroup;
   readonly bundle: string;
-  readonly slotPorts: Readonly<Record<Slot, number>>;
   readonly prodUrl: string;
   readonly testUrl: string;
   readonly receiver: WebhookReceiver;
@@ -309,54 +308,49 @@ export async function runRehearsal(
   let receiver: WebhookReceiver | undefined;
   try {
     const bundle = compileAppSample(dir);
-    const [prodPort, testPort, bluePort, greenPort] = (await freePorts(4)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    const slotPorts = { blue: bluePort, green: greenPort };
     receiver = await startWebhookReceiver(deps.onMessage, () => clock.now());
-    const socketPath = path.join(dir, "admin.sock");
-    const configPath = path.join(dir, "haproxy.cfg");
-    await fs.writeFile(
-      configPath,
-      renderHaproxyConfig({
-        socketPath,
-        prodPort,
-        testPort,
-        slotPorts,
-        liveSlot: "blue",
-        healthCheckPath: settings.healthCheckPath,
-      }),
-    );
-    const env: Env = {
-      settings,
-      clock,
-      fetch: deps.fetch ?? globalFetch,
-      api: runtimeApi(socketPath),
-      group,
-      bundle,
-      slotPorts,
-      prodUrl: `http://${LOOPBACK}:${prodPort}`,
-      testUrl: `http://${LOOPBACK}:${testPort}`,
-      receiver,
-      rate,
-      steadyMs: options.steadyMs ?? RehearsalDefaults.steadyMs,
-      minuteMs,
-      appDelayMs: options.appDelayMs ?? RehearsalDefaults.appDelayMs,
-      signal: options.signal,
-      event,
-      since: (at) => `${Math.round(clock.now() - at)} ms`,
-    };
+    const steadyMs = options.steadyMs ?? RehearsalDefaults.steadyMs;
+    const appDelayMs = options.appDelayMs ?? RehearsalDefaults.appDelayMs;
     event(
       "setup",
       `stack ${settings.stack}: service ${settings.service}, ${describeShifting(settings.shifting, minuteMs)}`,
     );
     const { v1, v2, v3 } = RehearsalVersions;
-    const blue = await startApp(group, bundle, appInstance(env, "blue", buildFor(v1, settings)));
-    event("setup", `${v1} listening on ${LOOPBACK}:${bluePort} (slot blue, pid ${blue.pid})`);
-    await startHaproxy(group, configPath, env.api, clock);
+    const blue = await startApp(
+      group,
+      bundle,
+      appInstance(settings, appDelayMs, "blue", buildFor(v1, settings)),
+    );
+    event(
+      "setup",
+      `${v1} listening on ${LOOPBACK}:${blue.port} (slot blue, pid ${blue.child.pid})`,
+    );
+    const socketPath = path.join(dir, "admin.sock");
+    const api = runtimeApi(socketPath);
+    const lb = await startLoadBalancer(group, api, clock, {
+      socketPath,
+      configPath: path.join(dir, "haproxy.cfg"),
+      bluePort: blue.port,
+      healthCheckPath: settings.healthCheckPath,
+    });
+    const env: Env = {
+      settings,
+      clock,
+      fetch: deps.fetch ?? globalFetch,
+      api,
+      group,
+      bundle,
+      prodUrl: `http://${LOOPBACK}:${lb.prodPort}`,
+      testUrl: `http://${LOOPBACK}:${lb.testPort}`,
+      receiver,
+      rate,
+      steadyMs,
+      minuteMs,
+      appDelayMs,
+      signal: options.signal,
+      event,
+      since: (at) => `${Math.round(clock.now() - at)} ms`,
+    };
     event(
       "setup",
       `${haproxy}: production ${env.prodUrl}, test ${env.testUrl}, admin ${path.basename(socketPath)}`,
@@ -367,7 +361,7 @@ export async function runRehearsal(
 
     const cutover = await runScenario(env, steps, {
       name: "cutover",
-      original: { slot: "blue", child: blue, version: v1 },
+      original: { slot: "blue", child: blue.child, version: v1 },
       replacementVersion: v2,
       replacementBuild: buildFor(v2, settings),
       expectLive: true,
@@ -423,13 +417,56 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new RehearsalAborted();
 }
 
-function appInstance(env: Env, slot: Slot, build: BuildMetadata | undefined): AppInstance {
+/** Attempts at starting HAProxy when another process took a chosen frontend port meanwhile. */
+const BIND_ATTEMPTS = 3;
+
+/** Starts HAProxy on two free frontend ports, choosing again if one was taken in the meantime. */
+async function startLoadBalancer(
+  group: ProcessGroup,
+  api: RuntimeApi,
+  clock: Clock,
+  where: {
+    readonly socketPath: string;
+    readonly configPath: string;
+    readonly bluePort: number;
+    readonly healthCheckPath: string;
+  },
+): Promise<{ prodPort: number; testPort: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const [prodPort, testPort] = (await freePorts(2)) as [number, number];
+    await fs.writeFile(
+      where.configPath,
+      renderHaproxyConfig({
+        socketPath: where.socketPath,
+        prodPort,
+        testPort,
+        slotPorts: { blue: where.bluePort, green: undefined },
+        liveSlot: "blue",
+        healthCheckPath: where.healthCheckPath,
+      }),
+    );
+    try {
+      await startHaproxy(group, where.configPath, api, clock);
+      return { prodPort, testPort };
+    } catch (error) {
+      const taken =
+        error instanceof Error && /cannot bind|Address already in use/i.test(error.message);
+      if (!taken || attempt >= BIND_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function appInstance(
+  settings: StackSettings,
+  appDelayMs: number,
+  slot: Slot,
+  build: BuildMetadata | undefined,
+): AppInstance {
   return {
     name: `app-sample ${build?.version ?? UNSET_VERSION} (${slot})`,
-    port: env.slotPorts[slot],
     env: {
-      ...buildEnvironment(build, env.settings),
-      GREENLIGHT_SAMPLE_DELAY_MS: String(env.appDelayMs),
+      ...buildEnvironment(build, settings),
+      GREENLIGHT_SAMPLE_DELAY_MS: String(appDelayMs),
       SHUTDOWN_TIMEOUT_MS: "5000",
       LOG_LEVEL: "info",
     },
@@ -551,12 +588,22 @@ async function runScenario(
     // The replacement task set starts in the other slot (target group).
     const startAt = clock.now();
     const label = `${plan.replacementVersion} (${replacement})`;
-    const instance = appInstance(env, replacement, plan.replacementBuild);
-    replacementChild = await startApp(env.group, env.bundle, instance);
+    const instance = appInstance(settings, env.appDelayMs, replacement, plan.replacementBuild);
+    const started = await startApp(env.group, env.bundle, instance);
+    replacementChild = started.child;
     const answered = plan.replacementBuild?.version ?? UNSET_VERSION;
     env.event(
       name,
-      `start ${label}${plan.replacementBuild === undefined ? " — built without its metadata" : ""}: listening on port ${env.slotPorts[replacement]} after ${env.since(startAt)} (pid ${replacementChild.pid})`,
+      `start ${label}${plan.replacementBuild === undefined ? " — built without its metadata" : ""}: listening on port ${started.port} after ${env.since(startAt)} (pid ${started.child.pid})`,
+    );
+    // Register the new task's address in its target group, on both listeners.
+    for (const listener of ["prod", "test"] as const) {
+      await setAddress(api, listener, replacement, started.port);
+      await setState(api, listener, replacement, "ready");
+    }
+    env.event(
+      name,
+      `registered ${LOOPBACK}:${started.port} as ${replacement} in be_prod and be_test (weight 0)`,
     );
     await waitForState(env, "test", replacement, "healthy", 10_000);
     await waitForState(env, "prod", replacement, "healthy", 10_000);
@@ -636,7 +683,7 @@ async function runScenario(
       await setWeight(api, "test", original, MAX_WEIGHT);
       await setWeight(api, "test", replacement, 0);
       env.event(name, `rollback: weights ${weights}; test listener back on ${original}`);
-      stopped = await drainAndStop(env, name, replacement, replacementChild, label);
+      stopped = await drainAndStop(env, name, replacement, started.child, label);
       const consequence = `Rolled back: production traffic is back on ${plan.original.version}; ${plan.replacementVersion} was drained and stopped.`;
       slack = await postToSlack(
         env.receiver.url,
@@ -706,6 +753,7 @@ async function testListenerCheck(env: Env): Promise<string> {
   const answers: string[] = [];
   const end = env.clock.now() + 5000;
   for (let i = 0; i < TEST_LISTENER_REQUESTS && env.clock.now() < end; i += 1) {
+    checkAborted(env.signal);
     try {
       const response = await env.fetch(`${env.testUrl}${env.settings.versionPath}`, {
         signal: AbortSignal.timeout(1000),

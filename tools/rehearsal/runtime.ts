@@ -5,7 +5,7 @@
 
 import * as net from "node:net";
 
-import { Backends, type Listener, type Slot } from "./haproxy-config";
+import { Backends, LOOPBACK, type Listener, type Slot } from "./haproxy-config";
 import { parseStatCsv, type StatRow } from "./stat";
 
 /** Sends runtime commands. */
@@ -69,6 +69,16 @@ export function setState(
   state: AdminState,
 ): Promise<void> {
   return expectOk(api, `set server ${Backends[listener]}/${slot} state ${state}`);
+}
+
+/** `set server <backend>/<slot> addr 127.0.0.1 port <port>`: registers a new task's address. */
+export function setAddress(
+  api: RuntimeApi,
+  listener: Listener,
+  slot: Slot,
+  port: number,
+): Promise<void> {
+  return expectOk(api, `set server ${Backends[listener]}/${slot} addr ${LOOPBACK} port ${port}`);
 }
 
 /** `show stat`, parsed. */
