@@ -69,6 +69,9 @@ export const RehearsalDefaults = {
   appDelayMs: 2,
 } as const;
 
+/** How long after the stopped process exits the cutover's latency window lasts, ms. */
+export const CUTOVER_TAIL_MS = 1000;
+
 /** The versions the rehearsal deploys. */
 export const RehearsalVersions = { v1: "v0.0.1", v2: "v0.0.2", v3: "v0.0.3" } as const;
 
@@ -135,7 +138,10 @@ export interface TimelineEvent {
 export interface WindowLatency {
   /** Before the replacement started. */
   readonly steady: { readonly count: number; readonly p50: number; readonly p99: number };
-  /** From the first weight change until the old version's process exited. */
+  /**
+   * From the first weight change until {@link CUTOVER_TAIL_MS} after the stopped process exited
+   * (late effects of its SIGTERM count as the cutover's).
+   */
   readonly cutover: { readonly count: number; readonly p50: number; readonly p99: number };
 }
 
@@ -710,7 +716,7 @@ async function runScenario(
     const latency: WindowLatency = {
       // The first second warms the watcher's connections up; it is not steady state.
       steady: windowLatency(records, watchStart + Math.min(1000, env.steadyMs / 4), startAt),
-      cutover: windowLatency(records, shiftStart, stopped.exitedAt),
+      cutover: windowLatency(records, shiftStart, stopped.exitedAt + CUTOVER_TAIL_MS),
     };
     const flipAt = summary.flip?.firstNewAt;
     const flipToNoticeMs =
