@@ -29,7 +29,7 @@ export interface Ingress {
   readonly owner: StackResource;
   /** Where it is declared, for messages: `ingress[1]`, or empty for a rule resource. */
   readonly where: string;
-  /** The security group it opens: its id, or the group itself for inline rules. */
+  /** The id of the security group it opens (for inline rules, the owning group's id). */
   readonly securityGroupId: unknown;
   readonly protocol: unknown;
   readonly fromPort: unknown;
