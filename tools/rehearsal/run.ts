@@ -484,6 +484,7 @@ async function sleepOrAbort(env: Env, ms: number): Promise<void> {
   checkAborted(env.signal);
 }
 
+/** Polls `show stat` until `slot` of `listener`'s backend is in `state`; throws after `timeoutMs`. */
 async function waitForState(
   env: Env,
   listener: Listener,
@@ -559,6 +560,12 @@ async function drainAndStop(
   return { code: exit.code, afterMs: exitedAt - stopAt, exitedAt };
 }
 
+/**
+ * One deployment, watched from start to end: steady state, the replacement started in the other
+ * slot and registered, healthy, checked through the test listener, traffic shifted step by step,
+ * the live check, then either the live notice and the original drained and stopped, or the
+ * rollback and the failure notice; steady state again.
+ */
 async function runScenario(
   env: Env,
   steps: readonly TrafficStep[],
