@@ -1,6 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleHook, HOOK_BUNDLE_FILE, HOOK_HANDLER_EXPORT } from "../hooks/bundle";
+import {
+  AFTER_ALLOW_TRAFFIC_ENTRY,
+  bundleHook,
+  HOOK_BUNDLE_FILE,
+  HOOK_HANDLER_EXPORT,
+} from "../hooks/bundle";
 import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
 import type { LiveCheckConfig } from "./config";
@@ -219,7 +224,7 @@ export class LiveHook extends pulumi.ComponentResource {
     if (secret) variables[HookEnv.slackSecretArn] = secret.arn;
     if (args.probeHost) variables[HookEnv.probeHost] = args.probeHost;
 
-    const code = hookArchive();
+    const code = lambdaArchive(AFTER_ALLOW_TRAFFIC_ENTRY);
 
     const fn = new aws.lambda.Function(
       `${name}-hook`,
@@ -254,11 +259,13 @@ export class LiveHook extends pulumi.ComponentResource {
 }
 
 /**
- * The function's code: `hooks/` bundled with esbuild at `pulumi up` time (no separate build step;
- * the AWS SDK v3 comes with the Lambda runtime), as `index.js`.
+ * A function's code: its entry in `hooks/` bundled with esbuild at `pulumi up` time (no separate
+ * build step; the AWS SDK v3 comes with the Lambda runtime), as `index.js`.
  */
-export function hookArchive(): pulumi.Output<pulumi.asset.AssetArchive> {
-  return pulumi.output(bundleHook()).apply(
+export function lambdaArchive(
+  entry: string = AFTER_ALLOW_TRAFFIC_ENTRY,
+): pulumi.Output<pulumi.asset.AssetArchive> {
+  return pulumi.output(bundleHook(entry)).apply(
     (bundle) =>
       new pulumi.asset.AssetArchive({
         [HOOK_BUNDLE_FILE]: new pulumi.asset.StringAsset(bundle.code),

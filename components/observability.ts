@@ -16,6 +16,7 @@ export interface ObservedService {
   readonly greenTargetGroupArnSuffix: pulumi.Input<string>;
   /** The deployment group's alarms (5xx, unhealthy hosts). */
   readonly deploymentAlarmArns: pulumi.Input<string>[];
+  readonly deploymentAlarmNames: pulumi.Input<string>[];
   readonly deploymentGroupName: pulumi.Input<string>;
   readonly pipelineName: pulumi.Input<string>;
   readonly logGroupName: pulumi.Input<string>;

@@ -6,6 +6,7 @@ import { LiveHook } from "./liveHook";
 import { BlueGreenDeployment } from "./deploymentGroup";
 import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
 import { Network } from "./network";
+import { Notifier } from "./notifier";
 import { Observability, type ObservedService } from "./observability";
 import { Delivery, Pipeline } from "./pipeline";
 import { Registry } from "./registry";
@@ -108,6 +109,22 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     applicationName: cluster.applicationName,
     loadBalancerArnSuffix: loadBalancer.arnSuffix,
     services: observed,
+    tags: stackTags,
+  });
+  new Notifier(env, {
+    environment: env,
+    alerts: config.alerts,
+    slackSecretArn: liveHook.secretArn,
+    region,
+    accountId,
+    applicationName: cluster.applicationName,
+    clusterArn: cluster.clusterArn,
+    pipelineNames: observed.map((s) => s.pipelineName),
+    alarmNames: [
+      ...observed.flatMap((s) => s.deploymentAlarmNames),
+      ...Object.values(observability.alarmNames).flat(),
+    ],
+    logRetentionDays: config.logRetentionDays,
     tags: stackTags,
   });
 
@@ -222,6 +239,7 @@ function deployService(
     blueTargetGroupArnSuffix: traffic.blueTargetGroup.arnSuffix,
     greenTargetGroupArnSuffix: traffic.greenTargetGroup.arnSuffix,
     deploymentAlarmArns: deployment.alarmArns,
+    deploymentAlarmNames: deployment.alarmNames,
     deploymentGroupName: deployment.deploymentGroupName,
     pipelineName: pipeline.pipelineName,
     logGroupName: fargate.logGroupName,

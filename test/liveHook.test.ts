@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ConfigError, loadConfig, parseConfig, slackWebhookProblem } from "../components/config";
-import { LAMBDA_RUNTIME, hookArchive } from "../components/liveHook";
+import { LAMBDA_RUNTIME, lambdaArchive } from "../components/liveHook";
 import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { runStack, stackFileRaw, STACKS, toEngineConfig, value, type Run } from "./harness";
 
@@ -40,7 +40,7 @@ describe("the live hook in the program", function () {
   for (const stack of STACKS) {
     describe(`stack ${stack}`, () => {
       it("runs the bundled hook on a current Node.js runtime with time to probe and report", () => {
-        const [fn] = run(stack).ofType(T.fn);
+        const fn = run(stack).named(T.fn, `${stack}-hook`);
         const c = parseConfig(stackFileRaw(stack)).liveCheck;
         assert.equal(fn.inputs.runtime, LAMBDA_RUNTIME);
         assert.equal(fn.inputs.runtime, "nodejs22.x");
@@ -61,7 +61,7 @@ describe("the live hook in the program", function () {
       });
 
       it("keeps the webhook in Secrets Manager: only its ARN is in the environment", () => {
-        const [fn] = run(stack).ofType(T.fn);
+        const fn = run(stack).named(T.fn, `${stack}-hook`);
         const [secret] = run(stack).ofType(T.secret);
         const c = parseConfig(stackFileRaw(stack)).liveCheck;
         assert.deepEqual(fn.inputs.environment.variables, {
@@ -133,7 +133,7 @@ describe("the live hook in the program", function () {
       });
 
       it("names the hook at AfterAllowTraffic in every service's appspec.yaml, and lets CodeDeploy invoke it", () => {
-        const [fn] = run(stack).ofType(T.fn);
+        const fn = run(stack).named(T.fn, `${stack}-hook`);
         for (const s of parseConfig(stackFileRaw(stack)).services) {
           const spec = parse(
             run(stack).named(T.project, `${s.name}-build`).inputs.source.buildspec,
@@ -155,7 +155,7 @@ describe("the live hook in the program", function () {
       });
 
       it("runs outside the VPC, as the ALB is internet-facing and production is open", () => {
-        const [fn] = run(stack).ofType(T.fn);
+        const fn = run(stack).named(T.fn, `${stack}-hook`);
         assert.equal(fn.inputs.vpcConfig, undefined);
         assert.ok(
           !statements(run(stack), `${stack}-hook`).some((st) => st.Sid === "VpcNetworkInterfaces"),
@@ -165,7 +165,7 @@ describe("the live hook in the program", function () {
   }
 
   it("bundles hooks/ into an index.js that exports the handler", async () => {
-    const archive = await value(hookArchive());
+    const archive = await value(lambdaArchive());
     const assets = (await archive.assets) as Record<string, pulumi.asset.StringAsset>;
     assert.deepEqual(Object.keys(assets), ["index.js"]);
     const code = (await assets["index.js"].text)!;
@@ -179,7 +179,10 @@ describe("the live hook in the program", function () {
   it("skips Slack when no webhook is configured: no secret, no secret ARN", async () => {
     const r = await runStack(stackFileRaw("dev"), "dev");
     assert.equal(r.ofType(T.secret).length, 0);
-    assert.equal(r.ofType(T.fn)[0].inputs.environment.variables[HookEnv.slackSecretArn], undefined);
+    assert.equal(
+      r.named(T.fn, "dev-hook").inputs.environment.variables[HookEnv.slackSecretArn],
+      undefined,
+    );
   });
 
   it("probes the configured domain, and outputs URLs on it", async () => {
@@ -198,7 +201,7 @@ describe("the live hook in the program", function () {
     const raw = withWebhook("staging");
     raw.loadBalancer = { ...raw.loadBalancer, internal: true };
     const r = await runStack(raw, "staging");
-    const [fn] = r.ofType(T.fn);
+    const fn = r.named(T.fn, "staging-hook");
     const hookSg = r.named(T.sg, "staging-hook");
     assert.deepEqual(fn.inputs.vpcConfig.securityGroupIds, [`${hookSg.name}-id`]);
     const privateSubnets = r
@@ -226,7 +229,7 @@ describe("the live hook in the program", function () {
     const raw = withWebhook("prod");
     raw.loadBalancer = { ...raw.loadBalancer, prodIngressCidrs: ["203.0.113.0/24"] };
     const r = await runStack(raw, "prod");
-    assert.ok(r.ofType(T.fn)[0].inputs.vpcConfig);
+    assert.ok(r.named(T.fn, "prod-hook").inputs.vpcConfig);
     const natRules = r.ofType(T.ingress).filter((i) => i.name.startsWith("prod-alb-from-nat-"));
     const eips = r.ofType(T.eip).length;
     assert.equal(natRules.length, eips * 2);

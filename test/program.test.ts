@@ -481,8 +481,8 @@ describe("the Greenlight program", function () {
       [T.nat]: 1,
       [T.subnet]: 4,
     };
-    // The stack's own: the live hook's log group, role and policy.
-    const stackWide: Record<string, number> = { [T.logGroup]: 1, [T.role]: 1, [T.rolePolicy]: 1 };
+    // The stack's own: the live hook's and the notifier's log groups, roles and policies.
+    const stackWide: Record<string, number> = { [T.logGroup]: 2, [T.role]: 2, [T.rolePolicy]: 2 };
     for (const [type, n] of Object.entries(perService)) {
       const base = stackWide[type] ?? 0;
       assert.equal(one[type], base + n, `${type} for one service`);

@@ -1,0 +1,235 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NOTIFIER_ENTRY } from "../hooks/bundle";
+import { NotifierEnv } from "../hooks/notifier/settings";
+import type { AlertsConfig } from "./config";
+import { roleWithPolicy, type Statement } from "./iam";
+import { lambdaArchive, LAMBDA_RUNTIME } from "./liveHook";
+import type { Tags } from "./tags";
+
+export interface NotifierArgs {
+  readonly environment: string;
+  readonly alerts: AlertsConfig;
+  /** The Slack webhook secret (shared with the live hook). @default - alerts are only logged */
+  readonly slackSecretArn?: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  readonly accountId: pulumi.Input<string>;
+  readonly applicationName: pulumi.Input<string>;
+  readonly clusterArn: pulumi.Input<string>;
+  readonly pipelineNames: pulumi.Input<string>[];
+  readonly alarmNames: pulumi.Input<string>[];
+  readonly logRetentionDays: number;
+  readonly tags: Tags;
+}
+
+/** An EventBridge event pattern. */
+export type EventPattern = Record<string, unknown>;
+
+/** The events that become Slack alerts, one rule each. */
+export interface AlertPatterns {
+  readonly pipelines: EventPattern;
+  readonly deployments: EventPattern;
+  readonly tasks: EventPattern;
+  readonly alarms: EventPattern;
+}
+
+/**
+ * The event patterns of the stack's alerts: its pipelines failing or superseded (and the failed
+ * stage or action), its CodeDeploy deployments failing or stopped (rolled back), its cluster's
+ * tasks stopping (the notifier tells normal blue/green stops from crashes), and its alarms going
+ * to ALARM.
+ */
+export function alertPatterns(p: {
+  readonly pipelines: readonly string[];
+  readonly application: string;
+  readonly clusterArn: string;
+  readonly alarms: readonly string[];
+}): AlertPatterns {
+  return {
+    pipelines: {
+      source: ["aws.codepipeline"],
+      "detail-type": [
+        "CodePipeline Pipeline Execution State Change",
+        "CodePipeline Stage Execution State Change",
+        "CodePipeline Action Execution State Change",
+      ],
+      detail: { pipeline: [...p.pipelines], state: ["FAILED", "SUPERSEDED"] },
+    },
+    deployments: {
+      source: ["aws.codedeploy"],
+      "detail-type": ["CodeDeploy Deployment State-change Notification"],
+      detail: { application: [p.application], state: ["FAILURE", "STOP"] },
+    },
+    tasks: {
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Task State Change"],
+      detail: { clusterArn: [p.clusterArn], lastStatus: ["STOPPED"] },
+    },
+    alarms: {
+      source: ["aws.cloudwatch"],
+      "detail-type": ["CloudWatch Alarm State Change"],
+      detail: { alarmName: [...p.alarms], state: { value: ["ALARM"] } },
+    },
+  };
+}
+
+/**
+ * Alerts to the stack's Slack channel: EventBridge rules → one notifier Lambda (sharing the live
+ * hook's Slack code), with a DynamoDB table that folds bursts of one incident into one message.
+ */
+export class Notifier extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly tableName: pulumi.Output<string>;
+
+  constructor(name: string, args: NotifierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("greenlight:alerts:Notifier", name, {}, opts);
+    const { tags } = args;
+    const functionName = `greenlight-${args.environment}-notifier`;
+
+    const table = new aws.dynamodb.Table(
+      `${name}-incidents`,
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "incident",
+        attributes: [{ name: "incident", type: "S" }],
+        ttl: { attributeName: "expiresAt", enabled: true },
+        serverSideEncryption: { enabled: true },
+        tags,
+      },
+      { parent: this },
+    );
+    this.tableName = table.name;
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-notifier-logs`,
+      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags },
+      { parent: this },
+    );
+
+    const { role, policy } = roleWithPolicy(
+      `${name}-notifier`,
+      {
+        assumedBy: "lambda.amazonaws.com",
+        description: `Greenlight's ${args.environment} alerts: pipeline, deployment, task and alarm events to Slack`,
+        statements: notifierStatements({
+          logGroupArn: logGroup.arn,
+          tableArn: table.arn,
+          deploymentGroupArns: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
+          secretArn: args.slackSecretArn,
+        }),
+        tags,
+      },
+      this,
+    );
+
+    const variables: Record<string, pulumi.Input<string>> = {
+      [NotifierEnv.environment]: args.environment,
+      [NotifierEnv.incidentsTable]: table.name,
+      [NotifierEnv.dedupWindowSeconds]: String(args.alerts.dedupWindowMinutes * 60),
+    };
+    if (args.slackSecretArn) variables[NotifierEnv.slackSecretArn] = args.slackSecretArn;
+
+    const fn = new aws.lambda.Function(
+      `${name}-notifier`,
+      {
+        name: functionName,
+        description: "Greenlight alerts: failed pipelines and deployments, crashed tasks, alarms",
+        runtime: LAMBDA_RUNTIME,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: lambdaArchive(NOTIFIER_ENTRY),
+        role: role.arn,
+        memorySize: 256,
+        timeout: 60,
+        environment: { variables },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        tags,
+      },
+      { parent: this, dependsOn: policy ? [policy, logGroup] : [logGroup] },
+    );
+    this.functionName = fn.name;
+
+    const patterns = pulumi
+      .all([
+        pulumi.all(args.pipelineNames),
+        args.applicationName,
+        args.clusterArn,
+        pulumi.all(args.alarmNames),
+      ])
+      .apply(([pipelines, application, clusterArn, alarms]) =>
+        alertPatterns({ pipelines, application, clusterArn, alarms }),
+      );
+    for (const kind of ["pipelines", "deployments", "tasks", "alarms"] as const) {
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${kind}`,
+        {
+          description: `Greenlight ${args.environment}: ${kind} alerts to Slack`,
+          eventPattern: patterns.apply((p) => JSON.stringify(p[kind])),
+          tags,
+        },
+        { parent: this },
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${kind}`,
+        {
+          rule: rule.name,
+          arn: fn.arn,
+          retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 3600 },
+        },
+        { parent: this },
+      );
+      new aws.lambda.Permission(
+        `${name}-${kind}`,
+        {
+          action: "lambda:InvokeFunction",
+          function: fn.name,
+          principal: "events.amazonaws.com",
+          sourceArn: rule.arn,
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({ functionName: this.functionName, tableName: this.tableName });
+  }
+}
+
+interface NotifierPermissions {
+  readonly logGroupArn: pulumi.Input<string>;
+  readonly tableArn: pulumi.Input<string>;
+  readonly deploymentGroupArns: pulumi.Input<string>;
+  readonly secretArn?: pulumi.Input<string>;
+}
+
+/** The notifier's statements: its logs, its incidents table, the deployments' reasons, the webhook. */
+export function notifierStatements(p: NotifierPermissions): Statement[] {
+  const statements: Statement[] = [
+    {
+      Sid: "Logs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${p.logGroupArn}:*`,
+    },
+    {
+      Sid: "Incidents",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: p.tableArn,
+    },
+    {
+      Sid: "DeploymentReasons",
+      Effect: "Allow",
+      Action: ["codedeploy:GetDeployment"],
+      Resource: p.deploymentGroupArns,
+    },
+  ];
+  if (p.secretArn) {
+    statements.push({
+      Sid: "SlackWebhook",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: p.secretArn,
+    });
+  }
+  return statements;
+}
