@@ -132,6 +132,11 @@ describe("rehearsal end to end (HAProxy + app-sample, real processes)", function
       assert.ok(index >= 0, `no "${pattern.source}" after event ${from}:\n${texts.join("\n")}`);
       from = index + 1;
     }
+    const pids = texts.flatMap((text) => [...text.matchAll(/pid (\d+)/g)].map((m) => Number(m[1])));
+    assert.equal(new Set(pids).size, 3, `app-sample pids: ${pids.join(", ")}`);
+    for (const pid of pids) {
+      assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} is still running`);
+    }
     const tempDirsAfter = fs
       .readdirSync(os.tmpdir())
       .filter((name) => name.startsWith("greenlight-rehearsal-"));
