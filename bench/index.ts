@@ -4,6 +4,7 @@
  */
 import { benchApp } from "./app";
 import { benchHook } from "./hook";
+import { benchRehearsal } from "./rehearsal";
 
 interface Row {
   readonly measure: string;
@@ -48,6 +49,29 @@ async function main(argv: readonly string[]): Promise<number> {
     target: "0 errors",
     ok: app.errors === 0,
   });
+
+  const rehearsal = await benchRehearsal();
+  results.rehearsal = rehearsal;
+  rows.push(
+    {
+      measure: `rehearsal: failed requests (${rehearsal.stack}, ${rehearsal.rate} req/s)`,
+      value: `${rehearsal.failed} of ${rehearsal.requests}`,
+      target: "0",
+      ok: rehearsal.failed === 0 && rehearsal.rehearsalOk,
+    },
+    {
+      measure: "rehearsal: p99 during the cutover vs steady state",
+      value: `${rehearsal.cutover.p99Ms.toFixed(1)} ms vs ${rehearsal.steady.p99Ms.toFixed(1)} ms (${rehearsal.p99Ratio}×)`,
+      target: `≤ ${rehearsal.targetRatio}×`,
+      ok: rehearsal.ok,
+    },
+    {
+      measure: "rehearsal: version flip → live notice",
+      value: rehearsal.flipToNoticeMs === undefined ? "not seen" : `${rehearsal.flipToNoticeMs} ms`,
+      target: "—",
+      ok: rehearsal.flipToNoticeMs !== undefined,
+    },
+  );
 
   if (json) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
