@@ -93,8 +93,12 @@ function pipelineMessage(incident: PipelineIncident, context: AlertContext): Sla
   const fields = [
     labelledField("Environment", escapeMrkdwn(environment)),
     labelledField("Pipeline", escapeMrkdwn(incident.pipeline)),
-    labelledField("Failed stage", escapeMrkdwn(incident.stage ?? UNKNOWN)),
   ];
+  if (failed) {
+    fields.push(labelledField("Failed stage", escapeMrkdwn(incident.stage ?? UNKNOWN)));
+  } else if (incident.stage !== undefined) {
+    fields.push(labelledField("Stage", escapeMrkdwn(incident.stage)));
+  }
   if (incident.action !== undefined) {
     const provider = incident.provider === undefined ? "" : ` (${incident.provider})`;
     fields.push(labelledField("Action", escapeMrkdwn(`${incident.action}${provider}`)));
@@ -284,10 +288,15 @@ export function describeExits(containers: readonly StoppedContainer[]): string {
   return parts.length === 0 ? "none reported" : parts.join(", ");
 }
 
-/** `Webhook`, or `StartPipelineExecution by my-user` from an STS or IAM ARN. */
-function describeTrigger(trigger: NonNullable<PipelineIncident["trigger"]>): string {
-  if (trigger.detail === undefined) return trigger.type;
-  const who = /:(?:assumed-role|user)\/(.+)$/.exec(trigger.detail)?.[1];
+/**
+ * `WebhookV2`, or `StartPipelineExecution by ada` when the trigger names a person: the session of
+ * an assumed role (`…:assumed-role/Admin/ada`) or an IAM user (`…:user/ada`).
+ */
+export function describeTrigger(trigger: NonNullable<PipelineIncident["trigger"]>): string {
+  const detail = trigger.detail ?? "";
+  const who =
+    /:assumed-role\/[^/]+\/([^/]+)$/.exec(detail)?.[1] ??
+    /:user\/(?:.*\/)?([^/]+)$/.exec(detail)?.[1];
   return who === undefined ? trigger.type : `${trigger.type} by ${who}`;
 }
 
@@ -320,7 +329,7 @@ function contextBlocks(
 export function suppressedNote(context: Pick<AlertContext, "suppressed">): string | undefined {
   const suppressed = context.suppressed;
   if (suppressed === undefined || suppressed.count <= 0) return undefined;
-  const plural = suppressed.count === 1 ? "alert" : "alerts";
+  const [plural, verb] = suppressed.count === 1 ? ["alert", "was"] : ["alerts", "were"];
   const since =
     suppressed.since === undefined
       ? ""
@@ -329,7 +338,7 @@ export function suppressedNote(context: Pick<AlertContext, "suppressed">): strin
     suppressed.windowSeconds === undefined
       ? ""
       : ` (one message per ${formatDuration(suppressed.windowSeconds * 1000)})`;
-  return `${suppressed.count} more ${plural} for this were held back${since}${window}.`;
+  return `${suppressed.count} more ${plural} for this ${verb} held back${since}${window}.`;
 }
 
 function message(blocks: SlackBlock[], fallback: string, context: AlertContext): SlackMessage {

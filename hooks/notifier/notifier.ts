@@ -131,7 +131,10 @@ async function notify(event: unknown, stopBy: number, deps: NotifierDeps): Promi
   const slack = await post(message, settings, stopBy, deps, logger);
   const failure = "skipped" in slack ? slack.skipped : slack.ok ? undefined : slack.detail;
   const posted = failure === undefined;
-  if (!posted && decision.action === "post" && decision.postedAt !== undefined) {
+  // A post that failed gives its claim back, so the next event of the incident tries again (not
+  // when Slack is simply not configured: there is nothing to try again).
+  const retry = !posted && settings.slackSecretArn !== undefined;
+  if (retry && decision.action === "post" && decision.postedAt !== undefined) {
     const postedAt = decision.postedAt;
     await withDeadline(deps.clock, stopBy, (signal) => gate.release(key, postedAt, signal));
   }

@@ -154,7 +154,7 @@ describe("hooks/codedeploy release record (Parameter Store)", () => {
           order.push("report answered");
           return {};
         });
-        aws.ssm.on(PutParameterCommand).callsFake(() => {
+        aws.ssm.on(PutParameterCommand).callsFake(async () => {
           order.push("record written");
           return { Version: 1 };
         });
@@ -162,6 +162,7 @@ describe("hooks/codedeploy release record (Parameter Store)", () => {
     });
     assert.deepEqual(result.statuses, ["Succeeded"]);
     assert.deepEqual(order, ["report sent", "report answered", "record written"]);
+    assert.equal(result.run.release?.written, true);
   });
 
   it("gives up on a hanging Parameter Store before the Lambda times out, without holding up Slack", async () => {

@@ -1,0 +1,253 @@
+import { strict as assert } from "node:assert";
+import {
+  classifyEvent,
+  exitCodeOf,
+  incidentKey,
+  judgeTaskStop,
+  type Classification,
+  type Incident,
+} from "../../hooks/notifier/events";
+import { loadEvent, type EventFixture } from "./helpers/fixtures";
+
+function incidentOf(name: EventFixture): Incident {
+  const classification = classifyEvent(loadEvent(name));
+  assert.equal(classification.kind, "incident", JSON.stringify(classification));
+  return (classification as Extract<Classification, { kind: "incident" }>).incident;
+}
+
+describe("hooks/notifier/events", () => {
+  it("reads a failed pipeline execution, which names no stage, branch or commit", () => {
+    assert.deepEqual(incidentOf("pipeline-execution-failed"), {
+      kind: "pipeline",
+      pipeline: "greenlight-dev-checkout",
+      executionId: "5bd1c1d2-8a14-4a55-9e0f-0c2b2d7a9e31",
+      state: "FAILED",
+      level: "pipeline",
+      trigger: {
+        type: "WebhookV2",
+        detail:
+          "arn:aws:codeconnections:eu-west-1:123456789012:connection/0defde9e-8b96-474b-b276-459c07f5fafd",
+      },
+      region: "eu-west-1",
+      time: "2026-11-22T09:14:03Z",
+    });
+  });
+
+  it("reads the failed action: stage, action, provider, error code, summary and build link", () => {
+    const incident = incidentOf("action-execution-failed");
+    assert.equal(incident.kind, "pipeline");
+    if (incident.kind !== "pipeline") return;
+    assert.equal(incident.level, "action");
+    assert.equal(incident.stage, "Build");
+    assert.equal(incident.action, "Build");
+    assert.equal(incident.provider, "CodeBuild");
+    assert.equal(incident.errorCode, "JobFailed");
+    assert.equal(incident.summary, "Build terminated with state: FAILED");
+    assert.match(incident.externalUrl ?? "", /^https:\/\/console\.aws\.amazon\.com\/codebuild\//);
+  });
+
+  it("gives the pipeline, stage and action events of one execution one incident key", () => {
+    const keys = (
+      ["pipeline-execution-failed", "stage-execution-failed", "action-execution-failed"] as const
+    ).map((name) => incidentKey(incidentOf(name)));
+    assert.deepEqual(
+      new Set(keys),
+      new Set(["pipeline:greenlight-dev-checkout:5bd1c1d2-8a14-4a55-9e0f-0c2b2d7a9e31"]),
+    );
+  });
+
+  it("keys deployments by id, alarms by name, stopped tasks by service, stop code and exit code", () => {
+    assert.equal(
+      incidentKey(incidentOf("codedeploy-deployment-failure")),
+      "deployment:d-7ABCDEFGH",
+    );
+    assert.equal(
+      incidentKey(incidentOf("cloudwatch-alarm-alarm")),
+      "alarm:greenlight-dev-checkout-target-5xx",
+    );
+    assert.equal(
+      incidentKey(incidentOf("ecs-task-stopped-crash")),
+      "task-stopped:checkout:EssentialContainerExited:1",
+    );
+    assert.equal(
+      incidentKey(incidentOf("ecs-task-stopped-oom")),
+      "task-stopped:checkout:EssentialContainerExited:137",
+    );
+    assert.equal(
+      incidentKey(incidentOf("ecs-task-stopped-failed-to-start")),
+      "task-stopped:checkout:TaskFailedToStart:none",
+    );
+  });
+
+  it("reads a stopped task: service from the group, containers, out of memory", () => {
+    const incident = incidentOf("ecs-task-stopped-oom");
+    assert.equal(incident.kind, "task-stopped");
+    if (incident.kind !== "task-stopped") return;
+    assert.equal(incident.service, "checkout");
+    assert.equal(incident.outOfMemory, true);
+    assert.equal(incident.stopCode, "EssentialContainerExited");
+    assert.deepEqual(incident.containers, [
+      {
+        name: "app",
+        exitCode: 137,
+        reason: "OutOfMemoryError: Container killed due to memory usage",
+      },
+    ]);
+    assert.equal(
+      incident.taskDefinitionArn,
+      "arn:aws:ecs:eu-west-1:123456789012:task-definition/greenlight-dev-checkout:43",
+    );
+  });
+
+  for (const name of [
+    "ecs-task-stopped-crash",
+    "ecs-task-stopped-oom",
+    "ecs-task-stopped-failed-to-start",
+    "ecs-task-stopped-elb-health-checks",
+    "ecs-task-stopped-spot",
+  ] as const) {
+    it(`treats ${name.replace("ecs-task-stopped-", "")} as an incident`, () => {
+      assert.equal(incidentOf(name).kind, "task-stopped");
+    });
+  }
+
+  for (const [name, why] of [
+    [
+      "ecs-task-stopped-bluegreen-cleanup",
+      /deployment or scale-in \(Scaling activity initiated by \(deployment ecs-svc\//,
+    ],
+    ["ecs-task-stopped-scale-in", /deployment or scale-in/],
+    ["ecs-task-stopped-user", /stopped on purpose \(UserInitiated: Task stopped by user\)/],
+  ] as const) {
+    it(`ignores the normal stop ${name.replace("ecs-task-stopped-", "")}`, () => {
+      const classification = classifyEvent(loadEvent(name));
+      assert.equal(classification.kind, "ignored");
+      if (classification.kind === "ignored") assert.match(classification.reason, why);
+    });
+  }
+
+  for (const [name, reason] of [
+    ["pipeline-execution-succeeded", "pipeline state SUCCEEDED is not an incident"],
+    ["codedeploy-deployment-success", "deployment state SUCCESS is not an incident"],
+    ["cloudwatch-alarm-ok", "alarm state OK is not an incident"],
+    ["ecs-task-running", "task status RUNNING is not an incident"],
+  ] as const) {
+    it(`ignores ${name}`, () => {
+      assert.deepEqual(classifyEvent(loadEvent(name)), { kind: "ignored", reason });
+    });
+  }
+
+  it("calls anything else malformed, naming what is missing", () => {
+    assert.equal(classifyEvent(null).kind, "malformed");
+    assert.match(
+      JSON.stringify(classifyEvent({ source: "aws.ecs", "detail-type": "ECS Task State Change" })),
+      /not an EventBridge event/,
+    );
+    assert.deepEqual(
+      classifyEvent({ source: "aws.s3", "detail-type": "Object Created", detail: {} }),
+      { kind: "malformed", reason: 'the notifier does not handle aws.s3 "Object Created"' },
+    );
+    const broken = loadEvent("codedeploy-deployment-failure");
+    delete (broken.detail as Record<string, unknown>).deploymentId;
+    assert.equal(classifyEvent(broken).kind, "malformed");
+  });
+
+  describe("judgeTaskStop", () => {
+    const app = (exitCode: number, reason?: string) => [
+      { name: "app", exitCode, ...(reason === undefined ? {} : { reason }) },
+    ];
+    const scaling = "Scaling activity initiated by (deployment ecs-svc/5160512325736418813)";
+
+    it("a scheduler stop for a deployment or scale-in is normal, even with the SIGKILL exit 137", () => {
+      const verdict = judgeTaskStop({
+        stopCode: "ServiceSchedulerInitiated",
+        stoppedReason: scaling,
+        containers: app(137),
+      });
+      assert.equal(verdict.normal, true);
+      assert.equal(verdict.outOfMemory, false);
+    });
+
+    it("running out of memory is an incident whatever the stop code says", () => {
+      for (const stopCode of [
+        "ServiceSchedulerInitiated",
+        "UserInitiated",
+        "EssentialContainerExited",
+      ]) {
+        const verdict = judgeTaskStop({
+          stopCode,
+          stoppedReason: scaling,
+          containers: app(137, "OutOfMemoryError: Container killed due to memory usage"),
+        });
+        assert.deepEqual(verdict, {
+          normal: false,
+          why: "a container ran out of memory",
+          outOfMemory: true,
+        });
+      }
+    });
+
+    it("task-set deletion, AZ rebalancing and Fargate maintenance are normal scheduler stops", () => {
+      for (const stoppedReason of [
+        "Task set ecs-svc/1234 deleted",
+        "Stopped due to AZ rebalancing",
+        "ECS is performing maintenance on the underlying infrastructure hosting the task",
+      ]) {
+        assert.equal(
+          judgeTaskStop({ stopCode: "ServiceSchedulerInitiated", stoppedReason, containers: [] })
+            .normal,
+          true,
+          stoppedReason,
+        );
+      }
+    });
+
+    it("a scheduler stop for failed health checks is an incident", () => {
+      for (const stoppedReason of [
+        "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/g/1)",
+        "Task failed container health checks",
+      ]) {
+        assert.equal(
+          judgeTaskStop({
+            stopCode: "ServiceSchedulerInitiated",
+            stoppedReason,
+            containers: app(143),
+          }).normal,
+          false,
+        );
+      }
+    });
+
+    it("crashes, failed starts, Spot interruptions and unknown stop codes are incidents", () => {
+      for (const stopCode of [
+        "EssentialContainerExited",
+        "TaskFailedToStart",
+        "SpotInterruption",
+        "TerminationNotice",
+        undefined,
+      ]) {
+        assert.equal(
+          judgeTaskStop({
+            ...(stopCode === undefined ? {} : { stopCode }),
+            stoppedReason: "Essential container in task exited",
+            containers: app(1),
+          }).normal,
+          false,
+          String(stopCode),
+        );
+      }
+    });
+
+    it("explains a stop by the first non-zero exit code", () => {
+      assert.equal(
+        exitCodeOf([
+          { name: "log-router", exitCode: 0 },
+          { name: "app", exitCode: 2 },
+        ]),
+        2,
+      );
+      assert.equal(exitCodeOf([{ name: "app", exitCode: 0 }]), 0);
+      assert.equal(exitCodeOf([{ name: "app" }]), undefined);
+    });
+  });
+});
