@@ -151,23 +151,59 @@ describe("the Greenlight policy pack", function () {
       });
     }
 
-    it("finds no violation with custom traffic shifting, HTTPS in dev and three services", async () => {
-      const raw = stackFileRaw("dev");
-      raw.deployment = { trafficShifting: { type: "Linear", percent: 20, intervalMinutes: 2 } };
-      raw.loadBalancer = {
-        ...(raw.loadBalancer as object),
-        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
-      };
-      raw.services = ["a", "b", "c"].map((name, i) => ({
-        name,
-        sourcePath: `services/${name}`,
-        containerPort: 8080,
-        prodPort: 8000 + i,
-        testPort: 9000 + i,
-      }));
-      const violations = await validate(policies, fromRun((await runStack(raw)).resources));
-      assert.deepEqual(violations, [], show(violations));
-    });
+    /** Program variants: how to edit the dev stack file, and resources the edit must bring. */
+    const variants: Record<
+      string,
+      { edit: (raw: Record<string, unknown>) => void; brings: readonly string[] }
+    > = {
+      "custom traffic shifting, HTTPS and three services": {
+        brings: ["a-traffic", "dev-redirect", "c-service"],
+        edit: (raw) => {
+          raw.deployment = { trafficShifting: { type: "Linear", percent: 20, intervalMinutes: 2 } };
+          raw.loadBalancer = {
+            ...(raw.loadBalancer as object),
+            certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+          };
+          raw.services = ["a", "b", "c"].map((name, i) => ({
+            name,
+            sourcePath: `services/${name}`,
+            containerPort: 8080,
+            prodPort: 8000 + i,
+            testPort: 9000 + i,
+          }));
+        },
+      },
+      "a Slack webhook (in Secrets Manager) and an internal ALB (the hook in the VPC)": {
+        brings: ["dev-slack", "dev-hook", "dev-alb-from-hook-80"],
+        edit: (raw) => {
+          raw.slackWebhookUrl = "https://hooks.slack.com/services/T000/B000/XXXXXXXX";
+          raw.loadBalancer = { ...(raw.loadBalancer as object), internal: true };
+        },
+      },
+      "production open to given ranges only (the hook admitted by NAT address)": {
+        brings: ["dev-slack", "dev-alb-from-nat-0-80"],
+        edit: (raw) => {
+          raw.slackWebhookUrl = "https://hooks.slack.com/services/T000/B000/XXXXXXXX";
+          raw.loadBalancer = {
+            ...(raw.loadBalancer as object),
+            prodIngressCidrs: ["203.0.113.0/24"],
+          };
+        },
+      },
+    };
+    for (const [variant, { edit, brings }] of Object.entries(variants)) {
+      it(`finds no violation with ${variant}`, async () => {
+        const raw = stackFileRaw("dev");
+        edit(raw);
+        const resources = fromRun((await runStack(raw)).resources);
+        const names = new Set(resources.map((r) => r.name));
+        for (const name of brings) assert.ok(names.has(name), `the variant creates ${name}`);
+        const violations = await validate(policies, resources);
+        assert.deepEqual(violations, [], show(violations));
+        const preview = await validate(policies, asPreview(resources));
+        assert.deepEqual(preview, [], show(preview));
+      });
+    }
 
     it("tags every type the program creates that accepts tags (the list keeps up with @pulumi/aws)", () => {
       const created = new Set(
