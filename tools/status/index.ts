@@ -1,0 +1,5 @@
+export * from "./args";
+export * from "./collect";
+export * from "./errors";
+export * from "./format";
+export * from "./main";
