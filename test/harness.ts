@@ -209,6 +209,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...base, arn: ARN("logs", `log-group:${physical}`) };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       return { ...base, arn: ARN("cloudwatch", `alarm:${physical}`) };
+    case "aws:ec2/eip:Eip":
+      return {
+        ...base,
+        publicIp: `203.0.113.${(name.length * 7 + name.charCodeAt(name.length - 1)) % 250}`,
+      };
     case "aws:s3/bucket:Bucket":
       return { ...base, bucket: physical, arn: `arn:aws:s3:::${physical}` };
     case "aws:codedeploy/deploymentConfig:DeploymentConfig":

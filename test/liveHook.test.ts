@@ -233,7 +233,12 @@ describe("the live hook in the program", function () {
     const natRules = r.ofType(T.ingress).filter((i) => i.name.startsWith("prod-alb-from-nat-"));
     const eips = r.ofType(T.eip).length;
     assert.equal(natRules.length, eips * 2);
-    for (const rule of natRules) assert.match(rule.inputs.cidrIpv4, /\/32$/);
+    const natIps = new Set(r.ofType(T.eip).map((e) => `${e.state.publicIp}/32`));
+    for (const rule of natRules) {
+      assert.match(rule.inputs.cidrIpv4, /^203\.0\.113\.\d+\/32$/);
+      assert.ok(natIps.has(rule.inputs.cidrIpv4));
+    }
+    assert.deepEqual(new Set(natRules.map((rule) => rule.inputs.fromPort)), new Set([443, 8081]));
   });
 
   describe("rejects, before anything is created,", () => {
