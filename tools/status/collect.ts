@@ -261,9 +261,8 @@ async function readRelease(
     try {
       return { release: parseReleaseRecord(parameter.Value), warnings: [] };
     } catch (error) {
-      return {
-        warnings: [`the release record at ${name} cannot be read: ${describeError(error)}`],
-      };
+      const problem = error instanceof Error ? error.message : String(error);
+      return { warnings: [`the release record at ${name} cannot be read: ${problem}`] };
     }
   } catch (error) {
     if (isNotFound(error)) return { warnings: [] };
@@ -440,7 +439,7 @@ export async function readHistory(
         try {
           release = parseReleaseRecord(parameter.Value ?? "");
         } catch (error) {
-          problem = describeError(error);
+          problem = error instanceof Error ? error.message : String(error);
         }
         entries.push({
           parameterVersion: parameter.Version ?? 0,
