@@ -1,19 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  AFTER_ALLOW_TRAFFIC_ENTRY,
-  bundleHook,
-  HOOK_BUNDLE_FILE,
-  HOOK_HANDLER_EXPORT,
-} from "../hooks/bundle";
+import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
 import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
 import type { LiveCheckConfig } from "./config";
-import { roleWithPolicy, type Statement } from "./iam";
+import type { Statement } from "./iam";
+import { greenlightFunction, readSecretStatement } from "./lambda";
 import type { Tags } from "./tags";
-
-/** The Lambda runtime of Greenlight's functions: a current Node.js LTS. */
-export const LAMBDA_RUNTIME = "nodejs22.x";
 
 /** Milliseconds kept before the Lambda timeout to report to CodeDeploy and post to Slack. */
 export const REPORT_RESERVE_MS = 10_000;
@@ -81,12 +74,6 @@ export class LiveHook extends pulumi.ComponentResource {
       );
       this.secretArn = secret.arn;
     }
-
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags },
-      { parent: this },
-    );
 
     let vpcConfig: aws.types.input.lambda.FunctionVpcConfig | undefined;
     if (liveCheck.placement.inVpc) {
@@ -183,27 +170,6 @@ export class LiveHook extends pulumi.ComponentResource {
     }
 
     const deploymentGroups = pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`;
-    const { role, policy } = roleWithPolicy(
-      `${name}-hook`,
-      {
-        assumedBy: "lambda.amazonaws.com",
-        description: `Greenlight's ${args.environment} live hook: checks a deployment and answers CodeDeploy`,
-        statements: liveHookStatements({
-          deploymentGroupArns: deploymentGroups,
-          logGroupArn: logGroup.arn,
-          secretArn: secret?.arn,
-          releaseParameterArns: args.services.map(
-            (service) =>
-              pulumi.interpolate`arn:aws:ssm:${args.region}:${args.accountId}:parameter${releaseParameterName(args.environment, service)}`,
-          ),
-          inVpc: liveCheck.placement.inVpc,
-        }),
-        tags,
-      },
-      this,
-    );
-    this.roleArn = role.arn;
-
     const settings = {
       probe: {
         consecutive: liveCheck.consecutive,
@@ -224,28 +190,32 @@ export class LiveHook extends pulumi.ComponentResource {
     if (secret) variables[HookEnv.slackSecretArn] = secret.arn;
     if (args.probeHost) variables[HookEnv.probeHost] = args.probeHost;
 
-    const code = lambdaArchive(AFTER_ALLOW_TRAFFIC_ENTRY);
-
-    const fn = new aws.lambda.Function(
+    const { fn, role } = greenlightFunction(
       `${name}-hook`,
       {
-        name: functionName,
+        functionName,
         description:
           "Greenlight AfterAllowTraffic: proves the new version is live, then tells CodeDeploy and Slack",
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: `${HOOK_BUNDLE_FILE.replace(/\.js$/, "")}.${HOOK_HANDLER_EXPORT}`,
-        code,
-        role: role.arn,
-        memorySize: 256,
-        timeout: Math.min(900, minimumLambdaTimeoutSeconds(settings)),
-        environment: { variables },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        entry: AFTER_ALLOW_TRAFFIC_ENTRY,
+        roleDescription: `Greenlight's ${args.environment} live hook: checks a deployment and answers CodeDeploy`,
+        statements: liveHookStatements({
+          deploymentGroupArns: deploymentGroups,
+          secretArn: secret?.arn,
+          releaseParameterArns: args.services.map(
+            (service) =>
+              pulumi.interpolate`arn:aws:ssm:${args.region}:${args.accountId}:parameter${releaseParameterName(args.environment, service)}`,
+          ),
+          inVpc: liveCheck.placement.inVpc,
+        }),
+        timeoutSeconds: Math.min(900, minimumLambdaTimeoutSeconds(settings)),
+        environment: variables,
         vpcConfig,
+        logRetentionDays: args.logRetentionDays,
         tags,
       },
-      { parent: this, dependsOn: policy ? [policy, logGroup] : [logGroup] },
+      this,
     );
+    this.roleArn = role.arn;
     this.functionName = fn.name;
     this.functionArn = fn.arn;
 
@@ -258,24 +228,8 @@ export class LiveHook extends pulumi.ComponentResource {
   }
 }
 
-/**
- * A function's code: its entry in `hooks/` bundled with esbuild at `pulumi up` time (no separate
- * build step; the AWS SDK v3 comes with the Lambda runtime), as `index.js`.
- */
-export function lambdaArchive(
-  entry: string = AFTER_ALLOW_TRAFFIC_ENTRY,
-): pulumi.Output<pulumi.asset.AssetArchive> {
-  return pulumi.output(bundleHook(entry)).apply(
-    (bundle) =>
-      new pulumi.asset.AssetArchive({
-        [HOOK_BUNDLE_FILE]: new pulumi.asset.StringAsset(bundle.code),
-      }),
-  );
-}
-
 interface LiveHookPermissions {
   readonly deploymentGroupArns: pulumi.Input<string>;
-  readonly logGroupArn: pulumi.Input<string>;
   readonly secretArn?: pulumi.Input<string>;
   readonly releaseParameterArns: pulumi.Input<string>[];
   readonly inVpc: boolean;
@@ -284,12 +238,6 @@ interface LiveHookPermissions {
 /** The live hook's statements: exactly the calls it makes. */
 export function liveHookStatements(p: LiveHookPermissions): Statement[] {
   const statements: Statement[] = [
-    {
-      Sid: "Logs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${p.logGroupArn}:*`,
-    },
     {
       Sid: "AnswerDeployments",
       Effect: "Allow",
@@ -322,12 +270,7 @@ export function liveHookStatements(p: LiveHookPermissions): Statement[] {
     });
   }
   if (p.secretArn) {
-    statements.push({
-      Sid: "SlackWebhook",
-      Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue"],
-      Resource: p.secretArn,
-    });
+    statements.push(readSecretStatement(p.secretArn));
   }
   if (p.inVpc) {
     statements.push({

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { NOTIFIER_ENTRY } from "../hooks/bundle";
 import { NotifierEnv } from "../hooks/notifier/settings";
 import type { AlertsConfig } from "./config";
-import { roleWithPolicy, type Statement } from "./iam";
-import { lambdaArchive, LAMBDA_RUNTIME } from "./liveHook";
+import type { Statement } from "./iam";
+import { greenlightFunction, readSecretStatement } from "./lambda";
 import type { Tags } from "./tags";
 
 export interface NotifierArgs {
@@ -100,28 +100,6 @@ export class Notifier extends pulumi.ComponentResource {
     );
     this.tableName = table.name;
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-notifier-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags },
-      { parent: this },
-    );
-
-    const { role, policy } = roleWithPolicy(
-      `${name}-notifier`,
-      {
-        assumedBy: "lambda.amazonaws.com",
-        description: `Greenlight's ${args.environment} alerts: pipeline, deployment, task and alarm events to Slack`,
-        statements: notifierStatements({
-          logGroupArn: logGroup.arn,
-          tableArn: table.arn,
-          deploymentGroupArns: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
-          secretArn: args.slackSecretArn,
-        }),
-        tags,
-      },
-      this,
-    );
-
     const variables: Record<string, pulumi.Input<string>> = {
       [NotifierEnv.environment]: args.environment,
       [NotifierEnv.incidentsTable]: table.name,
@@ -129,23 +107,24 @@ export class Notifier extends pulumi.ComponentResource {
     };
     if (args.slackSecretArn) variables[NotifierEnv.slackSecretArn] = args.slackSecretArn;
 
-    const fn = new aws.lambda.Function(
+    const { fn } = greenlightFunction(
       `${name}-notifier`,
       {
-        name: functionName,
+        functionName,
         description: "Greenlight alerts: failed pipelines and deployments, crashed tasks, alarms",
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: lambdaArchive(NOTIFIER_ENTRY),
-        role: role.arn,
-        memorySize: 256,
-        timeout: 60,
-        environment: { variables },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        entry: NOTIFIER_ENTRY,
+        roleDescription: `Greenlight's ${args.environment} alerts: pipeline, deployment, task and alarm events to Slack`,
+        statements: notifierStatements({
+          tableArn: table.arn,
+          deploymentGroupArns: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
+          secretArn: args.slackSecretArn,
+        }),
+        timeoutSeconds: 60,
+        environment: variables,
+        logRetentionDays: args.logRetentionDays,
         tags,
       },
-      { parent: this, dependsOn: policy ? [policy, logGroup] : [logGroup] },
+      this,
     );
     this.functionName = fn.name;
 
@@ -195,21 +174,14 @@ export class Notifier extends pulumi.ComponentResource {
 }
 
 interface NotifierPermissions {
-  readonly logGroupArn: pulumi.Input<string>;
   readonly tableArn: pulumi.Input<string>;
   readonly deploymentGroupArns: pulumi.Input<string>;
   readonly secretArn?: pulumi.Input<string>;
 }
 
-/** The notifier's statements: its logs, its incidents table, the deployments' reasons, the webhook. */
+/** The notifier's statements (besides its logs): its incidents table, the deployments' reasons, the webhook. */
 export function notifierStatements(p: NotifierPermissions): Statement[] {
   const statements: Statement[] = [
-    {
-      Sid: "Logs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${p.logGroupArn}:*`,
-    },
     {
       Sid: "Incidents",
       Effect: "Allow",
@@ -224,12 +196,7 @@ export function notifierStatements(p: NotifierPermissions): Statement[] {
     },
   ];
   if (p.secretArn) {
-    statements.push({
-      Sid: "SlackWebhook",
-      Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue"],
-      Resource: p.secretArn,
-    });
+    statements.push(readSecretStatement(p.secretArn));
   }
   return statements;
 }

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ConfigError, loadConfig, parseConfig, slackWebhookProblem } from "../components/config";
-import { LAMBDA_RUNTIME, lambdaArchive } from "../components/liveHook";
+import { LAMBDA_RUNTIME, lambdaArchive } from "../components/lambda";
+import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
 import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { runStack, stackFileRaw, STACKS, toEngineConfig, value, type Run } from "./harness";
 
@@ -165,7 +166,7 @@ describe("the live hook in the program", function () {
   }
 
   it("bundles hooks/ into an index.js that exports the handler", async () => {
-    const archive = await value(lambdaArchive());
+    const archive = await value(lambdaArchive(AFTER_ALLOW_TRAFFIC_ENTRY));
     const assets = (await archive.assets) as Record<string, pulumi.asset.StringAsset>;
     assert.deepEqual(Object.keys(assets), ["index.js"]);
     const code = (await assets["index.js"].text)!;
