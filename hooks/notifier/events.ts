@@ -76,9 +76,12 @@ export interface PipelineIncident {
   readonly externalUrl?: string;
   /** `execution-trigger`: what started the execution. */
   readonly trigger?: { readonly type: string; readonly detail?: string };
-  /** The branch or tag, when the event carries it (pipeline events usually do not). */
+  /** The branch or tag, when the event carries it (no CodePipeline event does today). */
   readonly ref?: string;
-  /** The commit, when the event carries it. */
+  /**
+   * The commit, when the event carries it: a source action's `external-execution-id` is the
+   * commit it fetched. Pipeline and stage events carry none.
+   */
   readonly commit?: string;
   readonly region?: string;
   readonly time?: string;
@@ -312,6 +315,12 @@ function pipelineEvent(detailType: string, detail: Json, meta: Meta): Classifica
   const triggerType = trigger === undefined ? undefined : text(trigger, "trigger-type");
   const triggerDetail = trigger === undefined ? undefined : text(trigger, "trigger-detail");
   const type = object(detail.type);
+  const category = type === undefined ? undefined : text(type, "category");
+  const externalId = result === undefined ? undefined : text(result, "external-execution-id");
+  const commit =
+    category === "Source" && externalId !== undefined && /^[0-9a-f]{40}$/i.test(externalId)
+      ? externalId
+      : undefined;
   return {
     kind: "incident",
     incident: {
@@ -335,6 +344,7 @@ function pipelineEvent(detailType: string, detail: Json, meta: Meta): Classifica
       ...(triggerType === undefined
         ? {}
         : { trigger: { type: triggerType, ...optional("detail", triggerDetail) } }),
+      ...optional("commit", commit),
       ...meta,
     },
   };

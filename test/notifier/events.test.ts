@@ -46,6 +46,30 @@ describe("hooks/notifier/events", () => {
     assert.match(incident.externalUrl ?? "", /^https:\/\/console\.aws\.amazon\.com\/codebuild\//);
   });
 
+  it("takes the commit from a failed source action, and from nothing else", () => {
+    const event = loadEvent("action-execution-failed");
+    const detail = event.detail as Record<string, unknown>;
+    detail.stage = "Source";
+    detail.action = "Source";
+    detail.type = {
+      owner: "AWS",
+      provider: "CodeStarSourceConnection",
+      category: "Source",
+      version: "1",
+    };
+    detail["execution-result"] = {
+      "external-execution-id": "8e0c6fb80e09020556d271d4cf0bacdab3614fbd",
+      "external-execution-summary": "Could not fetch the commit",
+      "error-code": "ConfigurationError",
+    };
+    const classification = classifyEvent(event);
+    assert.equal(classification.kind, "incident");
+    if (classification.kind !== "incident" || classification.incident.kind !== "pipeline") return;
+    assert.equal(classification.incident.commit, "8e0c6fb80e09020556d271d4cf0bacdab3614fbd");
+    const build = incidentOf("action-execution-failed");
+    assert.equal(build.kind === "pipeline" ? build.commit : "not a pipeline", undefined);
+  });
+
   it("gives the pipeline, stage and action events of one execution one incident key", () => {
     const keys = (
       ["pipeline-execution-failed", "stage-execution-failed", "action-execution-failed"] as const

@@ -100,6 +100,25 @@ describe("hooks/notifier/messages", () => {
     assert.ok(text.includes("*Started by*\\ncodeDeployRollback"));
   });
 
+  it("shows the short commit when the event carried one", () => {
+    const text = JSON.stringify(
+      buildAlertMessage(
+        {
+          kind: "pipeline",
+          pipeline: "greenlight-dev-checkout",
+          executionId: "e-1",
+          state: "FAILED",
+          level: "action",
+          stage: "Source",
+          commit: "8e0c6fb80e09020556d271d4cf0bacdab3614fbd",
+        },
+        { environment: "dev" },
+      ),
+    );
+    assert.ok(text.includes("*Commit*\\n`8e0c6fb`"), text);
+    assert.ok(text.includes("*Branch or tag*\\nunknown"));
+  });
+
   it("escapes Slack's control characters in what the event says, and leaves links out without a region", () => {
     const task: TaskStoppedIncident = {
       kind: "task-stopped",
