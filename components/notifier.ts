@@ -185,7 +185,7 @@ export function notifierStatements(p: NotifierPermissions): Statement[] {
     {
       Sid: "Incidents",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Action: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
       Resource: p.tableArn,
     },
     {
