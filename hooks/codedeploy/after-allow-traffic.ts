@@ -11,32 +11,25 @@ import { globalFetch } from "../core/http";
 import { createLogger } from "../core/logger";
 import { createHookClients, type HookClients } from "./aws";
 import { runAfterAllowTraffic, type CodeDeployLifecycleHookEvent, type HookDeps } from "./hook";
-import { secretsManagerWebhookSource, type WebhookSource } from "./webhook";
+import { cachedWebhookSources, type WebhookSource } from "../shared/webhook";
 
 export type { CodeDeployLifecycleHookEvent } from "./hook";
 
 // Reused across warm invocations: connections, and the webhook URL read from Secrets Manager.
 let clients: HookClients | undefined;
-const webhookSources = new Map<string, WebhookSource>();
+let webhookSource: ((secretId: string) => WebhookSource) | undefined;
 
 function defaultDeps(): HookDeps {
   const region = process.env.AWS_REGION;
   clients ??= createHookClients(region === undefined ? {} : { region });
-  const secrets = clients.secrets;
+  webhookSource ??= cachedWebhookSources(clients.secrets, systemClock);
   return {
     clients,
     env: process.env,
     clock: systemClock,
     fetch: globalFetch,
     logger: createLogger(),
-    webhookSource: (secretId) => {
-      let source = webhookSources.get(secretId);
-      if (source === undefined) {
-        source = secretsManagerWebhookSource(secrets, secretId, systemClock);
-        webhookSources.set(secretId, source);
-      }
-      return source;
-    },
+    webhookSource,
     ...(region === undefined ? {} : { region }),
   };
 }

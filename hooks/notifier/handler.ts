@@ -10,32 +10,25 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { systemClock } from "../core/clock";
 import { globalFetch } from "../core/http";
 import { createLogger } from "../core/logger";
-import { secretsManagerWebhookSource, type WebhookSource } from "../shared/webhook";
+import { cachedWebhookSources, type WebhookSource } from "../shared/webhook";
 import { createNotifierClients, type NotifierClients } from "./aws";
 import { runNotifier, type NotifierDeps } from "./notifier";
 
 // Reused across warm invocations: connections, and the webhook URL read from Secrets Manager.
 let clients: NotifierClients | undefined;
-const webhookSources = new Map<string, WebhookSource>();
+let webhookSource: ((secretId: string) => WebhookSource) | undefined;
 
 function defaultDeps(): NotifierDeps {
   const region = process.env.AWS_REGION;
   clients ??= createNotifierClients(region === undefined ? {} : { region });
-  const secrets = clients.secrets;
+  webhookSource ??= cachedWebhookSources(clients.secrets, systemClock);
   return {
     clients,
     env: process.env,
     clock: systemClock,
     fetch: globalFetch,
     logger: createLogger(),
-    webhookSource: (secretId) => {
-      let source = webhookSources.get(secretId);
-      if (source === undefined) {
-        source = secretsManagerWebhookSource(secrets, secretId, systemClock);
-        webhookSources.set(secretId, source);
-      }
-      return source;
-    },
+    webhookSource,
     ...(region === undefined ? {} : { region }),
   };
 }

@@ -78,3 +78,22 @@ export function secretsManagerWebhookSource(
     },
   };
 }
+
+/**
+ * One webhook source per secret, kept for the life of the Lambda container so warm invocations
+ * reuse the URL read from Secrets Manager (each source re-reads after WEBHOOK_CACHE_MS).
+ */
+export function cachedWebhookSources(
+  secrets: SecretsManagerClient,
+  clock: Clock,
+): (secretId: string) => WebhookSource {
+  const sources = new Map<string, WebhookSource>();
+  return (secretId) => {
+    let source = sources.get(secretId);
+    if (source === undefined) {
+      source = secretsManagerWebhookSource(secrets, secretId, clock);
+      sources.set(secretId, source);
+    }
+    return source;
+  };
+}

@@ -15,6 +15,7 @@ import {
   versionUrl,
 } from "../../hooks/codedeploy/resolve";
 import { secretsManagerWebhookSource, webhookUrlFromSecret } from "../../hooks/codedeploy/webhook";
+import { cachedWebhookSources } from "../../hooks/shared/webhook";
 import {
   APPLICATION,
   appSpecYaml,
@@ -288,5 +289,15 @@ describe("hooks/codedeploy Slack webhook secret", () => {
       aws.secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId,
       "arn:secret",
     );
+  });
+
+  it("keeps one source per secret for warm invocations", async () => {
+    const aws = mockAws({ webhookUrl: url });
+    const sources = cachedWebhookSources(aws.secretsClient, new FakeClock());
+    assert.equal(sources("arn:a"), sources("arn:a"));
+    assert.notEqual(sources("arn:a"), sources("arn:b"));
+    await sources("arn:a").get();
+    await sources("arn:a").get();
+    assert.equal(aws.secrets.commandCalls(GetSecretValueCommand).length, 1);
   });
 });
