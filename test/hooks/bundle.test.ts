@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
-import * as path from "node:path";
 import { AFTER_ALLOW_TRAFFIC_ENTRY, bundleHook, hookBuildOptions } from "../../hooks/bundle";
+import { handlerTypeInFreshProcess } from "./helpers/load-bundle";
 
 describe("hooks/bundle", () => {
   it("uses the Lambda build settings: one minified CommonJS file for Node 22, AWS SDK external", () => {
@@ -32,28 +30,10 @@ describe("hooks/bundle", () => {
     assert.equal(bundle.bytes, Buffer.byteLength(bundle.code));
     assert.match(bundle.code, /require\("@aws-sdk\/client-codedeploy"\)/, "the SDK stays external");
 
-    const dir = await mkdtemp(path.join(os.tmpdir(), "greenlight-bundle-"));
-    try {
-      const file = path.join(dir, "index.js");
-      await writeFile(file, bundle.code);
-      const exported = await new Promise<string>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          ["-e", "process.stdout.write(typeof require(process.argv[1]).handler)", file],
-          {
-            env: {
-              ...process.env,
-              NODE_PATH: path.resolve(__dirname, "..", "..", "node_modules"),
-              NODE_NO_WARNINGS: "1",
-            },
-            timeout: 20_000,
-          },
-          (error, stdout) => (error === null ? resolve(stdout) : reject(error)),
-        );
-      });
-      assert.equal(exported, "function", "index.handler is what Lambda calls");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    assert.equal(
+      await handlerTypeInFreshProcess(bundle.code),
+      "function",
+      "index.handler is what Lambda calls",
+    );
   });
 });

@@ -1,9 +1,8 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { bundleHook, hookBuildOptions, NOTIFIER_ENTRY } from "../../hooks/bundle";
+import { handlerTypeInFreshProcess } from "../hooks/helpers/load-bundle";
 
 describe("hooks/bundle NOTIFIER_ENTRY", () => {
   it("points at hooks/notifier/handler.ts with the Lambda build settings", () => {
@@ -36,28 +35,10 @@ describe("hooks/bundle NOTIFIER_ENTRY", () => {
       "the SDK stays external, and the live hook's ECS, ELB and SSM clients are not loaded",
     );
 
-    const dir = await mkdtemp(path.join(os.tmpdir(), "greenlight-notifier-"));
-    try {
-      const file = path.join(dir, "index.js");
-      await writeFile(file, bundle.code);
-      const exported = await new Promise<string>((resolve, reject) => {
-        execFile(
-          process.execPath,
-          ["-e", "process.stdout.write(typeof require(process.argv[1]).handler)", file],
-          {
-            env: {
-              ...process.env,
-              NODE_PATH: path.resolve(__dirname, "..", "..", "node_modules"),
-              NODE_NO_WARNINGS: "1",
-            },
-            timeout: 20_000,
-          },
-          (error, stdout) => (error === null ? resolve(stdout) : reject(error)),
-        );
-      });
-      assert.equal(exported, "function", "index.handler is what Lambda calls");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    assert.equal(
+      await handlerTypeInFreshProcess(bundle.code),
+      "function",
+      "index.handler is what Lambda calls",
+    );
   });
 });
