@@ -90,13 +90,29 @@ export function renderTaskDefinitionTemplate(input: RegisterTaskDefinitionComman
 }
 
 /**
+ * The pipeline variable a person sets at the console's "Release change" to deploy a branch or a
+ * tag other than the source action's; its default means "what the source action fetched".
+ */
+export const RELEASE_REF_VARIABLE = "RELEASE_REF";
+export const RELEASE_REF_DEFAULT = "source";
+
+/**
  * Shell (bash) that works out the build metadata from the checked-out commit and exports it:
- * the version is the first tag at the commit matching one of `$TAG_PATTERNS`, else the short
- * commit. Inputs: `CODEBUILD_RESOLVED_SOURCE_VERSION` (the commit), `SOURCE_BRANCH` and
- * `SOURCE_COMMIT_MESSAGE` (from the source action), `TAG_PATTERNS` (space-separated globs).
+ * the version is the first tag at the commit matching one of `$TAG_PATTERNS` (or the tag a person
+ * chose), else the short commit. Inputs: `CODEBUILD_RESOLVED_SOURCE_VERSION` (the commit),
+ * `SOURCE_BRANCH` and `SOURCE_COMMIT_MESSAGE` (from the source action), `TAG_PATTERNS`
+ * (space-separated globs) and `RELEASE_REF` (a branch or tag chosen at "Release change": it is
+ * fetched from the repository and checked out first).
  */
 export function metadataScript(): string {
   return `# Greenlight build metadata
+if [ -n "\${RELEASE_REF:-}" ] && [ "$RELEASE_REF" != "${RELEASE_REF_DEFAULT}" ]; then
+  echo "Greenlight: releasing $RELEASE_REF, chosen at Release change"
+  git fetch --quiet --tags origin "$RELEASE_REF"
+  git checkout --quiet --force FETCH_HEAD
+  CODEBUILD_RESOLVED_SOURCE_VERSION="$(git rev-parse HEAD)"
+  SOURCE_BRANCH="$RELEASE_REF"
+fi
 GREENLIGHT_COMMIT="\${CODEBUILD_RESOLVED_SOURCE_VERSION:-$(git rev-parse HEAD)}"
 GREENLIGHT_REF_TYPE=branch
 GREENLIGHT_REF="\${SOURCE_BRANCH:-$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)}"
@@ -104,7 +120,7 @@ GREENLIGHT_VERSION="\${GREENLIGHT_COMMIT:0:7}"
 set -f  # the patterns are globs for [[ == ]], not for file names
 for tag in $(git tag --points-at "$GREENLIGHT_COMMIT" 2>/dev/null | sort -rV); do
   for pattern in \${TAG_PATTERNS:-}; do
-    if [[ "$tag" == $pattern ]]; then
+    if [[ "$tag" == $pattern || "$tag" == "\${RELEASE_REF:-}" ]]; then
       GREENLIGHT_REF_TYPE=tag; GREENLIGHT_REF="$tag"; GREENLIGHT_VERSION="$tag"
       break 2
     fi
@@ -202,6 +218,8 @@ export function renderBuildspec(args: BuildspecArgs): string {
     version: 0.2,
     env: {
       shell: "bash",
+      // Lets the build fetch a branch or tag chosen at "Release change" through the connection.
+      "git-credential-helper": "yes",
       variables: {
         REPOSITORY_URI: args.repositoryUri,
         DOCKERFILE: args.dockerfile,

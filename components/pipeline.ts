@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   BUILD_FILES,
   IMAGE_PLACEHOLDER,
+  RELEASE_REF_DEFAULT,
+  RELEASE_REF_VARIABLE,
   renderAppSpec,
   renderBuildspec,
   renderTaskDefinitionTemplate,
@@ -374,6 +376,11 @@ export class Pipeline extends pulumi.ComponentResource {
                   value: `#{${SOURCE_NAMESPACE}.CommitMessage}`,
                   type: "PLAINTEXT",
                 },
+                {
+                  name: RELEASE_REF_VARIABLE,
+                  value: `#{variables.${RELEASE_REF_VARIABLE}}`,
+                  type: "PLAINTEXT",
+                },
               ]),
             },
           },
@@ -433,6 +440,13 @@ export class Pipeline extends pulumi.ComponentResource {
         roleArn: pipelineRole.arn,
         artifactStores: [{ type: "S3", location: delivery.artifactBucketName }],
         triggers: pipelineTriggers(service, source),
+        variables: [
+          {
+            name: RELEASE_REF_VARIABLE,
+            defaultValue: RELEASE_REF_DEFAULT,
+            description: `At "Release change": a branch or tag to deploy instead of the source revision (${RELEASE_REF_DEFAULT} = as fetched).`,
+          },
+        ],
         stages,
         tags,
       },

@@ -271,6 +271,81 @@ describe("the build's rendered files", () => {
       }
     });
 
+    it("builds a branch or a tag chosen at Release change, fetched from the repository", () => {
+      // origin: a repository with a release tag and a feature branch the build has not fetched.
+      const origin = gitRepo();
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-clone-"));
+      const git = (cwd: string, ...args: string[]) =>
+        execFileSync("git", args, {
+          cwd,
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "Grace Hopper",
+            GIT_AUTHOR_EMAIL: "grace@example.com",
+            GIT_COMMITTER_NAME: "Grace Hopper",
+            GIT_COMMITTER_EMAIL: "grace@example.com",
+          },
+        })
+          .toString()
+          .trim();
+      try {
+        git(work, "clone", "-q", "--no-tags", "-b", "development", origin, ".");
+        git(origin, "tag", "-a", "v2.0.0", "-m", "Release 2.0.0");
+        const tagged = git(origin, "rev-parse", "HEAD");
+        git(origin, "checkout", "-q", "-b", "feature/search");
+        fs.writeFileSync(path.join(origin, "search.txt"), "x");
+        git(origin, "add", "search.txt");
+        git(origin, "commit", "-q", "-m", "Add search");
+        const feature = git(origin, "rev-parse", "HEAD");
+
+        runBuild(buildspecFor(["v*"]), work, {
+          RELEASE_REF: "v2.0.0",
+          SOURCE_BRANCH: "development",
+        });
+        let env = environmentOf(
+          JSON.parse(fs.readFileSync(path.join(work, "taskdef.json"), "utf8")),
+        );
+        assert.deepEqual(
+          [
+            env.GREENLIGHT_VERSION,
+            env.GREENLIGHT_REF,
+            env.GREENLIGHT_REF_TYPE,
+            env.GREENLIGHT_COMMIT,
+          ],
+          ["v2.0.0", "v2.0.0", "tag", tagged],
+        );
+
+        runBuild(buildspecFor(["v*"]), work, { RELEASE_REF: "feature/search" });
+        env = environmentOf(JSON.parse(fs.readFileSync(path.join(work, "taskdef.json"), "utf8")));
+        assert.deepEqual(
+          [
+            env.GREENLIGHT_VERSION,
+            env.GREENLIGHT_REF,
+            env.GREENLIGHT_REF_TYPE,
+            env.GREENLIGHT_COMMIT,
+          ],
+          [feature.slice(0, 7), "feature/search", "branch", feature],
+        );
+        assert.equal(env.GREENLIGHT_AUTHOR, "Grace Hopper");
+        assert.equal(env.GREENLIGHT_COMMIT_MESSAGE, "Add search");
+
+        // The default builds what the source action fetched.
+        git(work, "checkout", "-q", "development");
+        runBuild(buildspecFor(["release-*"]), work, {
+          RELEASE_REF: "source",
+          SOURCE_BRANCH: "development",
+        });
+        env = environmentOf(JSON.parse(fs.readFileSync(path.join(work, "taskdef.json"), "utf8")));
+        assert.deepEqual(
+          [env.GREENLIGHT_REF, env.GREENLIGHT_REF_TYPE, env.GREENLIGHT_COMMIT],
+          ["development", "branch", tagged],
+        );
+      } finally {
+        fs.rmSync(origin, { recursive: true, force: true });
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    });
+
     it("refuses to write artifacts after a failed build", () => {
       const dir = gitRepo();
       try {

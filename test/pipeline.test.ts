@@ -123,6 +123,16 @@ describe("delivery pipelines", function () {
               value: "#{SourceVariables.CommitMessage}",
               type: "PLAINTEXT",
             },
+            { name: "RELEASE_REF", value: "#{variables.RELEASE_REF}", type: "PLAINTEXT" },
+          ]);
+          // "Release change" asks for it; its default builds what the source action fetched.
+          assert.deepEqual(pipelineOf(s.name).inputs.variables, [
+            {
+              name: "RELEASE_REF",
+              defaultValue: "source",
+              description:
+                'At "Release change": a branch or tag to deploy instead of the source revision (source = as fetched).',
+            },
           ]);
         }
       });
