@@ -11,7 +11,6 @@
 import { PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
 import { deadlineSignal, type Clock } from "../core/clock";
 import { codeDeployConsoleUrl } from "../core/console";
-import type { FetchLike } from "../core/http";
 import { runLiveCheck, type LiveCheckOutcome } from "../core/live-check";
 import type { Logger } from "../core/logger";
 import {
@@ -24,12 +23,8 @@ import {
 import { describeError, secretFragmentsOfUrl } from "../core/redact";
 import { releaseParameterName } from "../core/release";
 import { nonBlank, truncate } from "../core/format";
-import {
-  postToSlack,
-  SLACK_WEBHOOK_GONE_STATUSES,
-  type SlackPostResult,
-  type SlackRetryPolicy,
-} from "../core/slack";
+import { postToSlack, SLACK_WEBHOOK_GONE_STATUSES, type SlackPostResult } from "../core/slack";
+import type { LambdaDeps } from "../shared/runtime";
 import { callAws, type HookClients } from "./aws";
 import { releaseRecordFor, writeReleaseRecord, type ReleaseWrite } from "./record";
 import {
@@ -69,30 +64,13 @@ export const MIN_REPORT_WINDOW_MS = 1000;
 export const SLACK_MARGIN_MS = 500;
 
 /** What the hook needs from its surroundings. */
-export interface HookDeps {
+export interface HookDeps extends LambdaDeps {
   /**
    * The AWS clients. `ssm` writes the release record.
    * @default ssm - no release record is written
    */
   readonly clients: Pick<HookClients, "codeDeploy" | "ecs" | "elb"> &
     Partial<Pick<HookClients, "ssm">>;
-  /** The Lambda's environment variables (see {@link HookEnv}). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly clock: Clock;
-  readonly fetch: FetchLike;
-  readonly logger: Logger;
-  /** The Slack webhook source for a secret id (cached by the caller across invocations). */
-  readonly webhookSource: (secretId: string) => WebhookSource;
-  /**
-   * The region, for the console link.
-   * @default - the region of the task definition ARN
-   */
-  readonly region?: string;
-  /**
-   * How hard to try Slack.
-   * @default - the `postToSlack` defaults
-   */
-  readonly slack?: SlackRetryPolicy;
 }
 
 /** What one invocation did. */

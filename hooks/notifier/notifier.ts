@@ -6,16 +6,10 @@
  */
 import { deadlineSignal, type Clock } from "../core/clock";
 import { truncate } from "../core/format";
-import type { FetchLike } from "../core/http";
 import type { Logger } from "../core/logger";
 import { describeError, secretFragmentsOfUrl } from "../core/redact";
-import {
-  postToSlack,
-  SLACK_WEBHOOK_GONE_STATUSES,
-  type SlackPostResult,
-  type SlackRetryPolicy,
-} from "../core/slack";
-import type { WebhookSource } from "../shared/webhook";
+import { postToSlack, SLACK_WEBHOOK_GONE_STATUSES, type SlackPostResult } from "../core/slack";
+import type { LambdaDeps } from "../shared/runtime";
 import type { NotifierClients } from "./aws";
 import { dynamoDbIncidentGate, openGate, type GateDecision, type IncidentGate } from "./dedup";
 import { readDeploymentDetails, type DeploymentDetails } from "./deployment";
@@ -34,25 +28,8 @@ export interface RemainingTime {
 }
 
 /** What the notifier needs from its surroundings. */
-export interface NotifierDeps {
+export interface NotifierDeps extends LambdaDeps {
   readonly clients: Pick<NotifierClients, "codeDeploy" | "dynamoDb">;
-  /** The Lambda's environment variables (see {@link NotifierEnv}). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly clock: Clock;
-  readonly fetch: FetchLike;
-  readonly logger: Logger;
-  /** The Slack webhook source for a secret id (cached by the caller across invocations). */
-  readonly webhookSource: (secretId: string) => WebhookSource;
-  /**
-   * The region for console links when neither the settings nor the event name one.
-   * @default - the Lambda's `AWS_REGION`, as the entry point passes it
-   */
-  readonly region?: string;
-  /**
-   * How hard to try Slack.
-   * @default - the `postToSlack` defaults
-   */
-  readonly slack?: SlackRetryPolicy;
 }
 
 /** What one invocation did. */
