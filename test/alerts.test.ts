@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { alertPatterns } from "../components/notifier";
 import { NotifierEnv } from "../hooks/notifier/settings";
-import { runStack, stackFileRaw, STACKS, type Run } from "./harness";
+import { stackFileRaw, STACKS, TEST_WEBHOOK_TOKEN, useStackRuns } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded mock inputs are untyped */
 
@@ -15,17 +15,9 @@ const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 };
 
-const WEBHOOK = "https://hooks.slack.com/services/T0/B0/n0t1f13rS3cr3t";
-
 describe("alerts to the stack's Slack channel", function () {
   this.timeout(60_000);
-  const runs = new Map<string, Run>();
-  before(async () => {
-    for (const stack of STACKS) {
-      runs.set(stack, await runStack({ ...stackFileRaw(stack), slackWebhookUrl: WEBHOOK }, stack));
-    }
-  });
-  const run = (stack: string) => runs.get(stack)!;
+  const run = useStackRuns({ withWebhook: true });
 
   for (const stack of STACKS) {
     describe(`stack ${stack}`, () => {
@@ -76,7 +68,7 @@ describe("alerts to the stack's Slack channel", function () {
           [NotifierEnv.dedupWindowSeconds]: String(c.alerts.dedupWindowMinutes * 60),
           [NotifierEnv.slackSecretArn]: secret.state.arn,
         });
-        assert.ok(!JSON.stringify(notifier().inputs).includes("n0t1f13rS3cr3t"));
+        assert.ok(!JSON.stringify(notifier().inputs).includes(TEST_WEBHOOK_TOKEN));
       });
 
       it("allows the notifier its logs, its table, the deployments' reasons and the webhook only", () => {

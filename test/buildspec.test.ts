@@ -15,7 +15,7 @@ import {
 } from "../components/buildspec";
 import { parseConfig } from "../components/config";
 import { taskDefinitionInput } from "../components/taskdef";
-import { runStack, stackFileRaw, STACKS, type Run } from "./harness";
+import { stackFileRaw, STACKS, useStackRuns } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed YAML and JSON documents */
 
@@ -358,15 +358,11 @@ describe("the build's rendered files", () => {
   });
 
   describe("as the program renders them for each stack", () => {
-    const runs = new Map<string, Run>();
-    before(async function () {
-      this.timeout(60_000);
-      for (const stack of STACKS) runs.set(stack, await runStack(stack));
-    });
+    const stackRunOf = useStackRuns();
 
     for (const stack of STACKS) {
       it(`${stack}: taskdef.json is the Pulumi task definition with CodeDeploy's image placeholder`, () => {
-        const run = runs.get(stack)!;
+        const run = stackRunOf(stack);
         for (const svc of parseConfig(stackFileRaw(stack)).services) {
           const project = run.named("aws:codebuild/project:Project", `${svc.name}-build`);
           const pre: string = parse(project.inputs.source.buildspec).phases.pre_build.commands[0];

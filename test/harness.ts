@@ -138,6 +138,50 @@ export async function runStack(stack: StackName | RawConfig, stackName?: string)
   };
 }
 
+/** The Slack webhook the tests set as the secret config; its token must never leave the secret. */
+export const TEST_WEBHOOK_TOKEN = "s3cr3tT0k3nV4lu3";
+export const TEST_WEBHOOK_URL = `https://hooks.slack.com/services/T0GREEN/B0LIGHT/${TEST_WEBHOOK_TOKEN}`;
+
+export interface StackRunOptions {
+  /** Set the secret `slackWebhookUrl` to TEST_WEBHOOK_URL. @default false */
+  readonly withWebhook?: boolean;
+}
+
+const stackRunCache = new Map<string, Promise<Run>>();
+let runQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * A stack file's run, once per test process and shared by every test that asks for it (runs are
+ * read-only: assert on them, never edit them). Runs happen one at a time: the mocks are global.
+ */
+export function stackRun(stack: StackName, options: StackRunOptions = {}): Promise<Run> {
+  const key = `${stack}|${options.withWebhook === true}`;
+  let run = stackRunCache.get(key);
+  if (run === undefined) {
+    const config = options.withWebhook
+      ? { ...stackFileRaw(stack), slackWebhookUrl: TEST_WEBHOOK_URL }
+      : stack;
+    run = runQueue.then(() => runStack(config, stack));
+    runQueue = run.catch(() => undefined);
+    stackRunCache.set(key, run);
+  }
+  return run;
+}
+
+/** In a `describe`: runs every stack file before its tests; returns the run of a stack. */
+export function useStackRuns(options: StackRunOptions = {}): (stack: string) => Run {
+  const runs = new Map<string, Run>();
+  before(async function () {
+    this.timeout(120_000);
+    for (const stack of STACKS) runs.set(stack, await stackRun(stack, options));
+  });
+  return (stack) => {
+    const run = runs.get(stack);
+    if (run === undefined) throw new Error(`no run of stack ${stack}`);
+    return run;
+  };
+}
+
 /** The value inside an output (mocks run with preview=false, so every value is known). */
 export function value<T>(output: pulumi.Input<T>): Promise<T> {
   return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));

@@ -5,11 +5,21 @@ import { ConfigError, loadConfig, parseConfig, slackWebhookProblem } from "../co
 import { LAMBDA_RUNTIME, lambdaArchive } from "../components/lambda";
 import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
 import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
-import { runStack, stackFileRaw, STACKS, toEngineConfig, value, type Run } from "./harness";
+import {
+  runStack,
+  stackFileRaw,
+  STACKS,
+  TEST_WEBHOOK_TOKEN,
+  TEST_WEBHOOK_URL,
+  toEngineConfig,
+  useStackRuns,
+  value,
+  type Run,
+} from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded mock inputs are untyped */
 
-const WEBHOOK = "https://hooks.slack.com/services/T0GREEN/B0LIGHT/s3cr3tT0k3nV4lu3";
+const WEBHOOK = TEST_WEBHOOK_URL;
 
 const T = {
   fn: "aws:lambda/function:Function",
@@ -32,11 +42,7 @@ function statements(run: Run, name: string): any[] {
 
 describe("the live hook in the program", function () {
   this.timeout(60_000);
-  const runs = new Map<string, Run>();
-  before(async () => {
-    for (const stack of STACKS) runs.set(stack, await runStack(withWebhook(stack), stack));
-  });
-  const run = (stack: string) => runs.get(stack)!;
+  const run = useStackRuns({ withWebhook: true });
 
   for (const stack of STACKS) {
     describe(`stack ${stack}`, () => {
@@ -76,7 +82,7 @@ describe("the live hook in the program", function () {
         });
         // The value reaches only the secret version, and as a Pulumi secret.
         const holders = run(stack).resources.filter((r) =>
-          JSON.stringify(r.inputs).includes("s3cr3tT0k3n"),
+          JSON.stringify(r.inputs).includes(TEST_WEBHOOK_TOKEN),
         );
         assert.deepEqual(
           holders.map((r) => r.type),
@@ -91,7 +97,7 @@ describe("the live hook in the program", function () {
 
       it("never exports the webhook", async () => {
         const outputs = await value(pulumi.output(run(stack).outputs as any));
-        assert.ok(!JSON.stringify(outputs).includes("s3cr3tT0k3n"));
+        assert.ok(!JSON.stringify(outputs).includes(TEST_WEBHOOK_TOKEN));
       });
 
       it("allows the hook exactly the calls it makes, on this stack's deployments and secret", () => {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { parseConfig } from "../components/config";
 import { dashboardBody } from "../components/observability";
 import type { StackIndex } from "../hooks/core/release";
-import { runStack, stackFileRaw, STACKS, type Run } from "./harness";
+import { stackFileRaw, STACKS, useStackRuns } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded mock inputs are untyped */
 
@@ -10,11 +10,7 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 describe("dashboards, usage alarms and the stack index", function () {
   this.timeout(60_000);
-  const runs = new Map<string, Run>();
-  before(async () => {
-    for (const stack of STACKS) runs.set(stack, await runStack(stack));
-  });
-  const run = (stack: string) => runs.get(stack)!;
+  const run = useStackRuns();
 
   for (const stack of STACKS) {
     describe(`stack ${stack}`, () => {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { ConfigError, parseConfig } from "../components/config";
 import { BUILD_IMAGE, STAGES, triggerPaths } from "../components/pipeline";
-import { runStack, stackFileRaw, STACKS, value, type Run } from "./harness";
+import { runStack, stackFileRaw, STACKS, useStackRuns, value } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded mock inputs are untyped */
 
@@ -38,11 +38,7 @@ function withSource(patch: Record<string, unknown>): Record<string, any> {
 
 describe("delivery pipelines", function () {
   this.timeout(60_000);
-  const runs = new Map<string, Run>();
-  before(async () => {
-    for (const stack of STACKS) runs.set(stack, await runStack(stack));
-  });
-  const run = (stack: string) => runs.get(stack)!;
+  const run = useStackRuns();
 
   for (const stack of STACKS) {
     describe(`stack ${stack}`, () => {

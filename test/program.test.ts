@@ -4,7 +4,15 @@ import { HEALTH_CHECK, TLS_POLICY } from "../components/loadBalancer";
 import { WILDCARD_RESOURCE_ACTIONS } from "../components/iam";
 import { lifecyclePolicy } from "../components/registry";
 import { CODEDEPLOY_OWNED_SERVICE_FIELDS } from "../components/service";
-import { runStack, stackFileRaw, STACKS, value, type Recorded, type Run } from "./harness";
+import {
+  runStack,
+  stackFileRaw,
+  STACKS,
+  useStackRuns,
+  value,
+  type Recorded,
+  type Run,
+} from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded mock inputs are untyped */
 
@@ -54,11 +62,7 @@ function servicesConfig(n: number): Record<string, any> {
 
 describe("the Greenlight program", function () {
   this.timeout(60_000);
-  const runs = new Map<string, Run>();
-  before(async () => {
-    for (const stack of STACKS) runs.set(stack, await runStack(stack));
-  });
-  const run = (stack: string) => runs.get(stack)!;
+  const run = useStackRuns();
 
   for (const stack of STACKS) {
     describe(`stack ${stack}, from Pulumi.${stack}.yaml`, () => {

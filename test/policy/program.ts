@@ -1,20 +1,13 @@
 /**
  * The program's resources for each stack file, as fake policy resources: the program runs once
- * per test process (the harness sets mocks and config for each run).
+ * per test process (the harness shares each stack's run).
  */
-import { runStack, type StackName } from "../harness";
+import { stackRun, type StackName } from "../harness";
 import { fromRun, UNKNOWN_STRING, type FakeResource } from "./fakes";
 
-const programRuns = new Map<string, Promise<FakeResource[]>>();
-
-/** The program's resources for a stack file (run once per test process). */
-export function programResources(stack: StackName): Promise<FakeResource[]> {
-  let run = programRuns.get(stack);
-  if (run === undefined) {
-    run = runStack(stack).then((r) => fromRun(r.resources));
-    programRuns.set(stack, run);
-  }
-  return run;
+/** The program's resources for a stack file (the harness runs each stack once per process). */
+export async function programResources(stack: StackName): Promise<FakeResource[]> {
+  return fromRun((await stackRun(stack)).resources);
 }
 
 /**
