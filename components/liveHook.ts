@@ -6,6 +6,7 @@ import { releaseParameterName } from "../hooks/core/release";
 import type { LiveCheckConfig } from "./config";
 import type { Statement } from "./iam";
 import { greenlightFunction, readSecretStatement } from "./lambda";
+import { portRule, type PortRuleArgs } from "./securityGroups";
 import type { Tags } from "./tags";
 
 /** Milliseconds kept before the Lambda timeout to report to CodeDeploy and post to Slack. */
@@ -91,80 +92,54 @@ export class LiveHook extends pulumi.ComponentResource {
         { parent: this },
       );
       this.securityGroupId = sg.id;
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-hook-https`,
-        {
-          securityGroupId: sg.id,
-          description: "AWS APIs and Slack",
-          ipProtocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrIpv4: "0.0.0.0/0",
-          tags,
-        },
-        { parent: this },
-      );
+      const rule = (direction: "ingress" | "egress", ruleName: string, args: PortRuleArgs) =>
+        portRule(direction, ruleName, args, this);
+      const anywhere = { cidrIpv4: "0.0.0.0/0" };
+      rule("egress", `${name}-hook-https`, {
+        securityGroupId: sg.id,
+        port: 443,
+        peer: anywhere,
+        description: "AWS APIs and Slack",
+        tags,
+      });
       for (const port of vpc.prodPorts) {
+        const listener = `production listener ${port}`;
         if (liveCheck.placement.admit === "hookSecurityGroup") {
-          new aws.vpc.SecurityGroupEgressRule(
-            `${name}-hook-to-alb-${port}`,
-            {
-              securityGroupId: sg.id,
-              description: `Production listener ${port}`,
-              ipProtocol: "tcp",
-              fromPort: port,
-              toPort: port,
-              referencedSecurityGroupId: vpc.albSecurityGroupId,
-              tags,
-            },
-            { parent: this },
-          );
-          new aws.vpc.SecurityGroupIngressRule(
-            `${name}-alb-from-hook-${port}`,
-            {
-              securityGroupId: vpc.albSecurityGroupId,
-              description: `Live hook probes production listener ${port}`,
-              ipProtocol: "tcp",
-              fromPort: port,
-              toPort: port,
-              referencedSecurityGroupId: sg.id,
-              tags,
-            },
-            { parent: this },
-          );
-        } else {
-          // The ALB is internet-facing: the hook's requests leave through the NAT gateways.
-          if (port !== 443) {
-            new aws.vpc.SecurityGroupEgressRule(
-              `${name}-hook-to-alb-${port}`,
-              {
-                securityGroupId: sg.id,
-                description: `Production listener ${port}`,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                cidrIpv4: "0.0.0.0/0",
-                tags,
-              },
-              { parent: this },
-            );
-          }
-          vpc.natPublicIps.forEach((ip, i) => {
-            new aws.vpc.SecurityGroupIngressRule(
-              `${name}-alb-from-nat-${i}-${port}`,
-              {
-                securityGroupId: vpc.albSecurityGroupId,
-                description: `Live hook (through NAT ${i}) probes production listener ${port}`,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                cidrIpv4: pulumi.interpolate`${ip}/32`,
-                tags,
-              },
-              { parent: this },
-            );
+          rule("egress", `${name}-hook-to-alb-${port}`, {
+            securityGroupId: sg.id,
+            port,
+            peer: { referencedSecurityGroupId: vpc.albSecurityGroupId },
+            description: `Production listener ${port}`,
+            tags,
+          });
+          rule("ingress", `${name}-alb-from-hook-${port}`, {
+            securityGroupId: vpc.albSecurityGroupId,
+            port,
+            peer: { referencedSecurityGroupId: sg.id },
+            description: `Live hook probes ${listener}`,
+            tags,
+          });
+          continue;
+        }
+        // The ALB is internet-facing: the hook's requests leave through the NAT gateways.
+        if (port !== 443) {
+          rule("egress", `${name}-hook-to-alb-${port}`, {
+            securityGroupId: sg.id,
+            port,
+            peer: anywhere,
+            description: `Production listener ${port}`,
+            tags,
           });
         }
+        vpc.natPublicIps.forEach((ip, i) =>
+          rule("ingress", `${name}-alb-from-nat-${i}-${port}`, {
+            securityGroupId: vpc.albSecurityGroupId,
+            port,
+            peer: { cidrIpv4: pulumi.interpolate`${ip}/32` },
+            description: `Live hook (through NAT ${i}) probes ${listener}`,
+            tags,
+          }),
+        );
       }
       vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: [sg.id] };
     }

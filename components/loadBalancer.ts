@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadBalancerConfig, ServiceConfig } from "./config";
+import { portRule } from "./securityGroups";
 import type { Tags } from "./tags";
 
 /** TLS policy of HTTPS listeners: TLS 1.3 and 1.2 only. */
@@ -78,21 +79,20 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.host = config.domainName ? pulumi.output(config.domainName) : alb.dnsName;
 
     if (config.certificateArn && config.httpRedirect) {
-      config.prodIngressCidrs.forEach((cidr, i) => {
-        new aws.vpc.SecurityGroupIngressRule(
+      config.prodIngressCidrs.forEach((cidr, i) =>
+        portRule(
+          "ingress",
           `${name}-redirect-${i}`,
           {
             securityGroupId: securityGroup.id,
+            port: 80,
+            peer: { cidrIpv4: cidr },
             description: "HTTP, redirected to HTTPS",
-            ipProtocol: "tcp",
-            fromPort: 80,
-            toPort: 80,
-            cidrIpv4: cidr,
             tags,
           },
-          { parent: this },
-        );
-      });
+          this,
+        ),
+      );
       new aws.lb.Listener(
         `${name}-redirect`,
         {
@@ -192,37 +192,31 @@ export class ServiceTraffic extends pulumi.ComponentResource {
     this.prodListener = listener("prod", service.prodPort);
     this.testListener = listener("test", service.testPort);
 
-    const ingress = (
+    const albIngress = (
       suffix: string,
       port: number,
-      source: { cidrIpv4: pulumi.Input<string> },
+      cidr: pulumi.Input<string>,
       description: string,
     ) =>
-      new aws.vpc.SecurityGroupIngressRule(
+      portRule(
+        "ingress",
         `${name}-${suffix}`,
         {
           securityGroupId: loadBalancer.securityGroupId,
+          port,
+          peer: { cidrIpv4: cidr },
           description,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          ...source,
           tags,
         },
-        { parent: this },
+        this,
       );
     config.prodIngressCidrs.forEach((cidr, i) =>
-      ingress(`prod-${i}`, service.prodPort, { cidrIpv4: cidr }, `${service.name} production`),
+      albIngress(`prod-${i}`, service.prodPort, cidr, `${service.name} production`),
     );
     config.testIngressCidrs.forEach((cidr, i) =>
-      ingress(`test-${i}`, service.testPort, { cidrIpv4: cidr }, `${service.name} test`),
+      albIngress(`test-${i}`, service.testPort, cidr, `${service.name} test`),
     );
-    ingress(
-      "test-vpc",
-      service.testPort,
-      { cidrIpv4: args.vpcCidr },
-      `${service.name} test, from the VPC`,
-    );
+    albIngress("test-vpc", service.testPort, args.vpcCidr, `${service.name} test, from the VPC`);
 
     const tasks = new aws.ec2.SecurityGroup(
       `${name}-tasks`,
@@ -234,31 +228,29 @@ export class ServiceTraffic extends pulumi.ComponentResource {
       { parent: this },
     );
     this.taskSecurityGroupId = tasks.id;
-    new aws.vpc.SecurityGroupIngressRule(
+    portRule(
+      "ingress",
       `${name}-tasks-from-alb`,
       {
         securityGroupId: tasks.id,
+        port: service.containerPort,
+        peer: { referencedSecurityGroupId: loadBalancer.securityGroupId },
         description: "Container port from the load balancer",
-        ipProtocol: "tcp",
-        fromPort: service.containerPort,
-        toPort: service.containerPort,
-        referencedSecurityGroupId: loadBalancer.securityGroupId,
         tags,
       },
-      { parent: this },
+      this,
     );
-    new aws.vpc.SecurityGroupEgressRule(
+    portRule(
+      "egress",
       `${name}-alb-to-tasks`,
       {
         securityGroupId: loadBalancer.securityGroupId,
+        port: service.containerPort,
+        peer: { referencedSecurityGroupId: tasks.id },
         description: `${service.name} targets and health checks`,
-        ipProtocol: "tcp",
-        fromPort: service.containerPort,
-        toPort: service.containerPort,
-        referencedSecurityGroupId: tasks.id,
         tags,
       },
-      { parent: this },
+      this,
     );
     // Tasks call out to ECR, CloudWatch Logs and their own dependencies.
     new aws.vpc.SecurityGroupEgressRule(
