@@ -9,27 +9,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  CodeDeployClient,
-  GetDeploymentCommand,
-  GetDeploymentGroupCommand,
-  PutLifecycleEventHookExecutionStatusCommand,
-} from "@aws-sdk/client-codedeploy";
-import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
-import {
-  DescribeListenersCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
-import { mockClient } from "aws-sdk-client-mock";
 import { bundleHook } from "../hooks/bundle";
 import { runAfterAllowTraffic } from "../hooks/codedeploy/hook";
 import { HookEnv } from "../hooks/codedeploy/settings";
-import { BuildEnv } from "../hooks/core/build-metadata";
 import { systemClock } from "../hooks/core/clock";
 import { globalFetch } from "../hooks/core/http";
 import { createMemoryLogger } from "../hooks/core/logger";
 import { ProbeDefaults } from "../hooks/core/probe";
+import { mockAws, NEW_VERSION, OLD_VERSION } from "../test/hooks/helpers/aws-fixtures";
 
 /** Targets the measurements are held against. */
 export const HookBenchTargets = {
@@ -157,8 +144,8 @@ function timeScript(script: string, args: readonly string[]): Promise<number> {
  * flip to the Slack post's arrival at a local receiver.
  */
 async function measureFlipToSlack(): Promise<HookBenchResult["flipToSlack"]> {
-  const oldVersion = "1.0.0";
-  const newVersion = "1.1.0";
+  const oldVersion = OLD_VERSION;
+  const newVersion = NEW_VERSION;
   let flipAt = Number.POSITIVE_INFINITY;
   let versionRequests = 0;
   let slackArrival: number | undefined;
@@ -170,65 +157,8 @@ async function measureFlipToSlack(): Promise<HookBenchResult["flipToSlack"]> {
     slackArrival ??= Date.now();
     respond(200, "ok");
   });
-  const codeDeploy = new CodeDeployClient({ region: "eu-west-1" });
-  const ecs = new ECSClient({ region: "eu-west-1" });
-  const elb = new ElasticLoadBalancingV2Client({ region: "eu-west-1" });
-  const taskDefinitionArn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/bench:1";
-  const listenerArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/bench/1/2";
-  const targetGroupArn =
-    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/bench-green/3";
-  const mocks = [mockClient(codeDeploy), mockClient(ecs), mockClient(elb)] as const;
-  const [codeDeployMock, ecsMock, elbMock] = mocks;
-  codeDeployMock.on(GetDeploymentCommand).resolves({
-    deploymentInfo: {
-      applicationName: "bench",
-      deploymentGroupName: "bench-dev",
-      createTime: new Date(),
-      revision: {
-        revisionType: "AppSpecContent",
-        appSpecContent: {
-          content: JSON.stringify({
-            Resources: [{ TargetService: { Properties: { TaskDefinition: taskDefinitionArn } } }],
-          }),
-        },
-      },
-    },
-  });
-  codeDeployMock.on(GetDeploymentGroupCommand).resolves({
-    deploymentGroupInfo: {
-      loadBalancerInfo: {
-        targetGroupPairInfoList: [{ prodTrafficRoute: { listenerArns: [listenerArn] } }],
-      },
-    },
-  });
-  codeDeployMock.on(PutLifecycleEventHookExecutionStatusCommand).resolves({});
-  ecsMock.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: {
-      containerDefinitions: [
-        {
-          name: "app",
-          environment: [
-            { name: BuildEnv.version, value: newVersion },
-            { name: BuildEnv.service, value: "bench" },
-          ],
-        },
-      ],
-    },
-  });
-  elbMock.on(DescribeListenersCommand).resolves({
-    Listeners: [
-      {
-        Port: 80,
-        Protocol: "HTTP",
-        DefaultActions: [{ Type: "forward", TargetGroupArn: targetGroupArn }],
-      },
-    ],
-  });
-  elbMock.on(DescribeTargetHealthCommand).resolves({
-    TargetHealthDescriptions: [
-      { Target: { Id: "10.0.0.1", Port: 8080 }, TargetHealth: { State: "healthy" } },
-    ],
-  });
+  // The tests' fixture: one healthy blue/green deployment whose task definition says NEW_VERSION.
+  const aws = mockAws();
   try {
     const memory = createMemoryLogger();
     const started = Date.now();
@@ -237,7 +167,7 @@ async function measureFlipToSlack(): Promise<HookBenchResult["flipToSlack"]> {
       { DeploymentId: "d-BENCH", LifecycleEventHookExecutionId: "bench" },
       { getRemainingTimeInMillis: () => 300_000 - (Date.now() - started) },
       {
-        clients: { codeDeploy, ecs, elb },
+        clients: { codeDeploy: aws.codeDeployClient, ecs: aws.ecsClient, elb: aws.elbClient },
         env: {
           [HookEnv.environment]: "bench",
           [HookEnv.slackSecretArn]: "bench-secret",
@@ -265,7 +195,7 @@ async function measureFlipToSlack(): Promise<HookBenchResult["flipToSlack"]> {
       reported: run.reported,
     };
   } finally {
-    for (const mock of mocks) mock.restore();
+    for (const mock of [aws.codeDeploy, aws.ecs, aws.elb, aws.secrets, aws.ssm]) mock.restore();
     await Promise.all([versionServer.close(), slackServer.close()]);
   }
 }
