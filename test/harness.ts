@@ -3,18 +3,20 @@
  * registers: its type, name, inputs and the options that matter (ignoreChanges, dependsOn,
  * parent). Each run sets fresh mocks and config, so one test process can run every stack.
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { loadConfig, NAMESPACE, type RawConfig } from "../components/config";
 import { greenlight, type StackOutputs } from "../components/program";
+import {
+  REPO_ROOT,
+  STACKS,
+  stackFileConfig,
+  stackFileRaw as readStackFileRaw,
+  type StackName,
+} from "../components/stackFile";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
-export const STACKS = ["dev", "staging", "prod"] as const;
-export type StackName = (typeof STACKS)[number];
+export { REPO_ROOT, STACKS, stackFileConfig, type StackName };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mock state is untyped by nature */
 export interface Recorded {
@@ -36,29 +38,9 @@ export interface Run {
   named(type: string, name: string): Recorded;
 }
 
-/** The `config:` map of `Pulumi.<stack>.yaml`, as the Pulumi engine hands it to the program. */
-export function stackFileConfig(stack: StackName): Record<string, string> {
-  const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-  const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc.config)) {
-    out[key] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return out;
-}
-
-/** The raw greenlight values of a stack file, for tests that edit a copy. */
+/** The raw greenlight values of a stack file: a fresh copy each call, for tests that edit it. */
 export function stackFileRaw(stack: StackName): Record<string, any> {
-  const raw: Record<string, any> = {};
-  for (const [key, value] of Object.entries(stackFileConfig(stack))) {
-    if (!key.startsWith(`${NAMESPACE}:`)) continue;
-    try {
-      raw[key.slice(NAMESPACE.length + 1)] = JSON.parse(value);
-    } catch {
-      raw[key.slice(NAMESPACE.length + 1)] = value;
-    }
-  }
-  return raw;
+  return readStackFileRaw(stack) as Record<string, any>;
 }
 
 /** Engine-style config (`greenlight:key` → string) from raw values. */

@@ -4,25 +4,11 @@
  * named (branch or tag).
  */
 
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
-
-import {
-  NAMESPACE,
-  parseConfig,
-  type GreenlightConfig,
-  type RawConfig,
-  type TrafficShifting,
-} from "../../components/config";
+import { parseConfig, type GreenlightConfig, type TrafficShifting } from "../../components/config";
+import { REPO_ROOT, stackFileRaw, type StackName } from "../../components/stackFile";
 import type { RefType } from "../../hooks/core/build-metadata";
 
-/** The stack files of this repository. */
-export const STACKS = ["dev", "staging", "prod"] as const;
-export type StackName = (typeof STACKS)[number];
-
-/** The repository root, where the stack files are. */
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { isStackName, STACKS, type StackName } from "../../components/stackFile";
 
 /** The stack settings a rehearsal follows. */
 export interface StackSettings {
@@ -66,33 +52,7 @@ export function stackSettings(stack: string, config: GreenlightConfig): StackSet
   };
 }
 
-/** Whether `value` names a stack file of this repository. */
-export function isStackName(value: string): value is StackName {
-  return (STACKS as readonly string[]).includes(value);
-}
-
-/**
- * The raw `greenlight:*` values of `Pulumi.<stack>.yaml`, read as the Pulumi engine hands them to
- * the program (every value a string, structured ones JSON) and parsed back as `readStackConfig`
- * does: the same result as `stackFileRaw` in `test/harness.ts`, without loading the Pulumi program.
- */
-export function readStackFile(stack: StackName, root = REPO_ROOT): RawConfig {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
-    if (!key.startsWith(`${NAMESPACE}:`)) continue;
-    const text = typeof value === "string" ? value : JSON.stringify(value);
-    try {
-      raw[key.slice(NAMESPACE.length + 1)] = JSON.parse(text);
-    } catch {
-      raw[key.slice(NAMESPACE.length + 1)] = text;
-    }
-  }
-  return raw;
-}
-
 /** Reads and validates `Pulumi.<stack>.yaml`; throws a `ConfigError` listing its problems. */
 export function loadStackSettings(stack: StackName, root = REPO_ROOT): StackSettings {
-  return stackSettings(stack, parseConfig(readStackFile(stack, root)));
+  return stackSettings(stack, parseConfig(stackFileRaw(stack, root)));
 }
