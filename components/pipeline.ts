@@ -10,6 +10,7 @@ import {
   renderTaskDefinitionTemplate,
   type LifecycleEvent,
 } from "./buildspec";
+import { commitUrlPrefix } from "../hooks/core/build-metadata";
 import type { PipelineConfig, ServiceConfig, SourceConfig } from "./config";
 import { policyDocument, roleWithPolicy, type Statement } from "./iam";
 import type { Tags } from "./tags";
@@ -400,7 +401,7 @@ export class Pipeline extends pulumi.ComponentResource {
             configuration: {
               NotificationArn: delivery.approvalTopicArn,
               CustomData: `Deploy ${service.name} #{${BUILD_NAMESPACE}.GREENLIGHT_VERSION} (#{${BUILD_NAMESPACE}.GREENLIGHT_REF}) to ${args.environment}?`,
-              ExternalEntityLink: `${source.repositoryUrl}/${source.provider === "Bitbucket" ? "commits" : "commit"}/#{${BUILD_NAMESPACE}.GREENLIGHT_COMMIT}`,
+              ExternalEntityLink: `${commitUrlPrefix(source.repositoryUrl) ?? source.repositoryUrl}/#{${BUILD_NAMESPACE}.GREENLIGHT_COMMIT}`,
             },
           },
         ],

@@ -276,6 +276,10 @@ describe("delivery pipelines", function () {
       approve.actions[0].configuration.NotificationArn,
       run("prod").ofType(T.topic)[0].state.arn,
     );
+    assert.equal(
+      approve.actions[0].configuration.ExternalEntityLink,
+      "https://github.com/acme/greenlight-services/commit/#{BuildVariables.GREENLIGHT_COMMIT}",
+    );
   });
 
   it("deploys a service on a change to its shared paths, and not on another service's folder", () => {

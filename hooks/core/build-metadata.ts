@@ -83,10 +83,18 @@ export function shortCommit(commit: string): string {
 export function commitUrl(repositoryUrl: string | undefined, commit: string): string | undefined {
   const sha = commit.trim();
   if (!/^[0-9a-f]{4,64}$/i.test(sha)) return undefined;
+  const prefix = commitUrlPrefix(repositoryUrl);
+  return prefix === undefined ? undefined : `${prefix}/${sha}`;
+}
+
+/**
+ * What a commit's page URL starts with, the commit id to be appended after a `/`:
+ * `<repo>/commit` for GitHub, GitLab and most forges, `<repo>/commits` for Bitbucket.
+ */
+export function commitUrlPrefix(repositoryUrl: string | undefined): string | undefined {
   const base = repositoryWebUrl(repositoryUrl ?? "");
   if (base === undefined) return undefined;
-  const path = new URL(base).hostname.includes("bitbucket") ? "commits" : "commit";
-  return `${base}/${path}/${sha}`;
+  return `${base}/${new URL(base).hostname.includes("bitbucket") ? "commits" : "commit"}`;
 }
 
 function repositoryWebUrl(repositoryUrl: string): string | undefined {

@@ -1,5 +1,10 @@
 import { strict as assert } from "node:assert";
-import { commitUrl, shortCommit, type BuildMetadata } from "../../hooks/core/build-metadata";
+import {
+  commitUrl,
+  commitUrlPrefix,
+  shortCommit,
+  type BuildMetadata,
+} from "../../hooks/core/build-metadata";
 import { runLiveCheck, type LiveCheckOutcome } from "../../hooks/core/live-check";
 import {
   buildCheckErrorMessage,
@@ -114,6 +119,14 @@ describe("hooks/core build metadata links", () => {
     assert.equal(
       commitUrl("https://user:token@github.com/acme/shop", "abc1234"),
       "https://github.com/acme/shop/commit/abc1234",
+    );
+    assert.equal(
+      commitUrlPrefix("https://bitbucket.org/acme/shop"),
+      "https://bitbucket.org/acme/shop/commits",
+    );
+    assert.equal(
+      commitUrlPrefix("https://github.com/acme/shop/"),
+      "https://github.com/acme/shop/commit",
     );
     assert.equal(commitUrl("", "abc1234"), undefined);
     assert.equal(commitUrl("file:///srv/git/shop", "abc1234"), undefined);
