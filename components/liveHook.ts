@@ -1,16 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
-import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
+import { HookDefaults, HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
 import type { LiveCheckConfig } from "./config";
 import type { Statement } from "./iam";
 import { greenlightFunction, readSecretStatement } from "./lambda";
 import { portRule, type PortRuleArgs } from "./securityGroups";
 import type { Tags } from "./tags";
-
-/** Milliseconds kept before the Lambda timeout to report to CodeDeploy and post to Slack. */
-export const REPORT_RESERVE_MS = 10_000;
 
 export interface LiveHookArgs {
   readonly environment: string;
@@ -152,7 +149,7 @@ export class LiveHook extends pulumi.ComponentResource {
         timeoutMs: liveCheck.timeoutMs,
         deadlineMs: liveCheck.deadlineSeconds * 1000,
       },
-      reportReserveMs: REPORT_RESERVE_MS,
+      reportReserveMs: HookDefaults.reportReserveMs,
     };
     const variables: Record<string, pulumi.Input<string>> = {
       [HookEnv.environment]: args.environment,
