@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
 import { HookDefaults, HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
-import type { LiveCheckConfig } from "./config";
+import { isProduction, type LiveCheckConfig } from "./config";
 import type { Statement } from "./iam";
 import { greenlightFunction, readSecretStatement } from "./lambda";
 import { portRule, type PortRuleArgs } from "./securityGroups";
@@ -60,7 +60,7 @@ export class LiveHook extends pulumi.ComponentResource {
         `${name}-slack`,
         {
           description: `Slack incoming webhook of Greenlight's ${args.environment} notices`,
-          recoveryWindowInDays: args.environment === "prod" ? 30 : 0,
+          recoveryWindowInDays: isProduction(args.environment) ? 30 : 0,
           tags,
         },
         { parent: this },

@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./cluster";
-import { NAMESPACE, SLACK_WEBHOOK_KEY, type GreenlightConfig, type ServiceConfig } from "./config";
+import {
+  NAMESPACE,
+  SLACK_WEBHOOK_KEY,
+  isProduction,
+  type GreenlightConfig,
+  type ServiceConfig,
+} from "./config";
 import { LiveHook } from "./liveHook";
 import { BlueGreenDeployment } from "./deploymentGroup";
 import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
@@ -170,7 +176,7 @@ function deployService(
   });
   const registry = new Registry(name, {
     keepImages: config.keepImages,
-    forceDelete: config.environment !== "prod",
+    forceDelete: !isProduction(config.environment),
     tags,
   });
   const fargate = new FargateService(name, {

@@ -1,0 +1,429 @@
+/**
+ * The stack configuration's schema, declared once: the shape, limits, defaults and descriptions of
+ * every `greenlight:*` key. The component types are inferred from it (`config.ts`), the editors'
+ * JSON Schema and the README's reference are generated from it (`docs.ts`). Rules that relate
+ * several keys are plain functions in `rules.ts`, applied by the section transforms below.
+ */
+import { z } from "zod";
+import {
+  BUILD_COMPUTE_TYPES,
+  FARGATE_SIZES,
+  LOG_RETENTION_DAYS,
+  MAX_SERVICE_NAME_LENGTH,
+  MAX_SHARED_PATHS,
+  MAX_TERMINATION_WAIT_MINUTES,
+  NAT_STRATEGIES,
+  SLACK_WEBHOOK_KEY,
+  SOURCE_PROVIDERS,
+  TRAFFIC_SHIFTING,
+  type PredefinedTrafficShifting,
+} from "./choices";
+import {
+  boolean,
+  choice,
+  cidr,
+  cidrList,
+  environmentMap,
+  humanList,
+  integer,
+  item,
+  list,
+  numberChoice,
+  repoPath,
+  settings,
+  string,
+  urlPath,
+} from "./fields";
+import {
+  crossSectionProblems,
+  networkProblems,
+  report,
+  resolveConfig,
+  resolveNetwork,
+  resolveSource,
+  serviceNameProblems,
+  servicesProblems,
+  sourceProblems,
+  trafficShifting,
+  zoneProblems,
+  type Problem,
+} from "./rules";
+
+/**
+ * Documentation a key carries besides its description: the default when it is not a plain
+ * value (it depends on other keys), shown in the README and in the editor's description.
+ */
+export interface KeyDocs {
+  readonly description: string;
+  readonly defaultText?: string;
+}
+
+/** Describes a key; `defaultText` for defaults that depend on other keys. */
+function doc<T extends z.ZodType>(schema: T, description: string, defaultText?: string): T {
+  return schema.meta(defaultText ? { description, defaultText } : { description });
+}
+
+/** A map whose keys are related by `problems`, resolved into what the components use. */
+function checked<T extends z.ZodType, O>(
+  schema: T,
+  problems: (value: z.output<T>) => Problem[],
+  resolve: (value: z.output<T>) => O,
+) {
+  return schema.transform((value, ctx) => {
+    const found = problems(value);
+    if (found.length === 0) return resolve(value);
+    report(ctx, found);
+    return z.NEVER;
+  });
+}
+
+const port = () => integer({ min: 1, max: 65535, help: "ports go from 1 to 65535" });
+const subnetId = item({ pattern: /^subnet-[0-9a-f]+$/, help: "e.g. subnet-0abc1234" });
+const zoneName = item({
+  pattern: /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/,
+  help: "use zone names such as eu-west-1a",
+});
+const gitRef = {
+  pattern: /^[^\s~^:?\\[]+$|^[A-Za-z0-9._/*-]+$/,
+  help: "use a branch name or a glob such as v* (no spaces, ~, ^, : or ?)",
+};
+const percent = () => integer({ min: 1, max: 100 });
+
+const zones = z
+  .union([integer(), list(zoneName)], {
+    error: (iss) =>
+      `must be a number of zones or a list of zone names, not ${JSON.stringify(iss.input)}.`,
+  })
+  .superRefine((value, ctx) => report(ctx, zoneProblems(value)));
+
+export const networkSettings = settings({
+  cidr: doc(
+    cidr().refine(
+      (text) => {
+        const prefix = Number(text.split("/")[1]);
+        return prefix >= 16 && prefix <= 24;
+      },
+      {
+        error: (iss) =>
+          `is ${String(iss.input)}; a VPC block must be between /16 and /24 (e.g. 10.0.0.0/16).`,
+      },
+    ),
+    "The VPC's IPv4 block, /16 to /24, when Greenlight creates the VPC. Subnets: eight equal blocks, public first, private from the fifth.",
+    "required (new VPC)",
+  ).optional(),
+  availabilityZones: doc(
+    zones,
+    "A count (2–4, the region's first available zones) or a list of zone names.",
+  ).optional(),
+  publicSubnetCidrs: doc(
+    cidrList(),
+    "Explicit public subnet blocks, one per zone, inside the VPC, not overlapping.",
+    "derived",
+  ).optional(),
+  privateSubnetCidrs: doc(
+    cidrList(),
+    "Explicit private subnet blocks, one per zone, inside the VPC, not overlapping.",
+    "derived",
+  ).optional(),
+  natGateways: doc(
+    choice(NAT_STRATEGIES).default("single"),
+    "`none` (tasks run in public subnets with public IPs; their security group still admits only the ALB), `single`, or `perAz`.",
+  ),
+  vpcId: doc(
+    string({ pattern: /^vpc-[0-9a-f]+$/, help: "e.g. vpc-0abc1234" }),
+    "Adopt an existing VPC instead of creating one (with publicSubnetIds and privateSubnetIds).",
+  ).optional(),
+  publicSubnetIds: doc(
+    list(subnetId, { minLength: 2 }),
+    "The existing VPC's public subnets (at least two).",
+  ).optional(),
+  privateSubnetIds: doc(
+    list(subnetId, { minLength: 2 }),
+    "The existing VPC's private subnets (at least two).",
+  ).optional(),
+});
+export const networkSchema = checked(networkSettings, networkProblems, resolveNetwork);
+
+export const loadBalancerSchema = settings({
+  internal: doc(boolean().default(false), "An internal ALB (VPC only)."),
+  certificateArn: doc(
+    string({
+      pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+      help: "use an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/…",
+    }),
+    "An ACM certificate: production and test listeners become HTTPS (TLS 1.2/1.3 policy).",
+  ).optional(),
+  httpRedirect: doc(
+    boolean().default(true),
+    "With a certificate: port 80 redirects to HTTPS 443 (it takes one listener and the production ranges' rules).",
+  ),
+  prodIngressCidrs: doc(cidrList().default(["0.0.0.0/0"]), "Who may reach the production ports."),
+  testIngressCidrs: doc(
+    cidrList().default([]),
+    "Who may reach the test ports besides the VPC itself. `0.0.0.0/0` is refused in production.",
+  ),
+  deregistrationDelaySeconds: doc(
+    integer({ min: 0, max: 3600 }).default(30),
+    "Seconds a deregistered target keeps its in-flight requests.",
+  ),
+  idleTimeoutSeconds: doc(integer({ min: 1, max: 4000 }).default(60), "The ALB's idle timeout."),
+  deletionProtection: doc(boolean(), "ALB deletion protection.", "true in production").optional(),
+  domainName: doc(
+    string({
+      pattern: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      help: "use a lower-case DNS name such as shop.example.com (no scheme, port or path)",
+    }),
+    "The DNS name pointing at the ALB (and on its certificate): outputs use it and the live hook probes it.",
+  ).optional(),
+});
+
+const predefinedNames = Object.keys(TRAFFIC_SHIFTING) as [
+  PredefinedTrafficShifting,
+  ...PredefinedTrafficShifting[],
+];
+const customShift = settings(
+  {
+    type: doc(
+      choice(["Canary", "Linear"]),
+      "Canary: one step, then the rest; Linear: equal steps.",
+    ),
+    percent: doc(
+      integer({ min: 1, max: 99 }),
+      "Percent moved in the first (canary) or every (linear) step.",
+    ),
+    intervalMinutes: doc(integer({ min: 1, max: 2880 }), "Minutes between steps."),
+  },
+  { required: "is required; set it in the stack file." },
+);
+const shiftingError = (iss: { input?: unknown }) =>
+  `is ${JSON.stringify(iss.input)}; choose one of ${predefinedNames.join(", ")}, or {type: Canary|Linear, percent, intervalMinutes}.`;
+
+export const deploymentSchema = settings({
+  trafficShifting: doc(
+    z
+      .union([z.enum(predefinedNames, { error: shiftingError }), customShift], {
+        error: shiftingError,
+      })
+      .default("AllAtOnce")
+      .transform(trafficShifting),
+    `How production traffic moves from blue to green: ${humanList(predefinedNames.map((n) => `\`${n}\``))}, or \`{type: Canary|Linear, percent: 1–99, intervalMinutes}\` (a custom CodeDeploy configuration).`,
+  ),
+  terminationWaitMinutes: doc(
+    integer({
+      min: 0,
+      max: MAX_TERMINATION_WAIT_MINUTES,
+      help: "CodeDeploy waits between 0 and 2880 minutes (2 days) before terminating the old tasks",
+    }).default(5),
+    "How long the old tasks keep running after success, for an instant rollback.",
+  ),
+  target5xxThreshold: doc(
+    integer({ min: 1 }).default(5),
+    "Target 5xx per minute (both target groups) that stops and rolls back a deployment.",
+  ),
+  unhealthyHostsThreshold: doc(
+    integer({ min: 1 }).default(1),
+    "Unhealthy targets, for 2 minutes, that stop and roll back a deployment.",
+  ),
+});
+
+const fargateCpus = Object.keys(FARGATE_SIZES).map(Number) as [number, ...number[]];
+
+export const serviceSchema = settings(
+  {
+    name: doc(
+      string().superRefine((name, ctx) => report(ctx, serviceNameProblems(name))),
+      `DNS-safe, at most ${MAX_SERVICE_NAME_LENGTH} characters (target group names are at most 32).`,
+    ),
+    sourcePath: doc(
+      repoPath(),
+      "The service's folder in the repository: build context and trigger path.",
+    ),
+    sharedPaths: doc(
+      list(repoPath()).default([]),
+      `Further folders whose changes deploy this service (at most ${MAX_SHARED_PATHS}).`,
+    ),
+    dockerfile: doc(
+      repoPath(),
+      "Relative to the repository root.",
+      "`<sourcePath>/Dockerfile`",
+    ).optional(),
+    containerPort: doc(port(), "The port the container listens on."),
+    prodPort: doc(
+      port(),
+      "The service's production listener port; unique across the stack.",
+      "80 (443 with a certificate) for the first service; **required** for others",
+    ).optional(),
+    testPort: doc(
+      port(),
+      "The service's test listener port; unique across the stack.",
+      "8443 for the first service; **required** for others",
+    ).optional(),
+    cpu: doc(
+      numberChoice(fargateCpus, `Fargate accepts ${humanList(fargateCpus)}.`).default(256),
+      "Fargate cpu units.",
+    ),
+    memory: doc(integer().default(512), "MiB; a size Fargate offers for the cpu."),
+    desiredCount: doc(integer({ min: 1, max: 100 }).default(2), "Tasks per task set."),
+    healthCheckPath: doc(
+      urlPath("/health").default("/health"),
+      "Target group health check (every 5 s; healthy after 2 passes).",
+    ),
+    versionPath: doc(
+      urlPath("/version").default("/version"),
+      "Where the service answers its version JSON.",
+    ),
+    environment: doc(
+      environmentMap().default({}),
+      "Plain container environment (no secrets; the `GREENLIGHT_` prefix is reserved).",
+    ),
+  },
+  { required: "must be a map of settings, not undefined." },
+).transform((s) => ({ ...s, dockerfile: s.dockerfile ?? `${s.sourcePath}/Dockerfile` }));
+
+export const servicesSchema = z
+  .array(serviceSchema, {
+    error: (iss) =>
+      iss.input === undefined
+        ? "is required; add a list of services to the stack file, e.g. services: [{name: api, sourcePath: services/api, containerPort: 8080}]."
+        : "must be a non-empty list of services; add at least one {name, sourcePath, containerPort}.",
+  })
+  .min(1, {
+    error:
+      "must be a non-empty list of services; add at least one {name, sourcePath, containerPort}.",
+  })
+  .superRefine((services, ctx) => report(ctx, servicesProblems(services)));
+
+export const sourceSettings = settings({
+  provider: doc(choice(SOURCE_PROVIDERS), "The git host."),
+  repository: doc(
+    string({
+      pattern: /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/,
+      help: "use owner/name as the provider spells it (e.g. acme/shop)",
+    }),
+    "`owner/name` as the provider spells it.",
+  ),
+  connectionArn: doc(
+    string({
+      pattern:
+        /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/,
+      help: "use a connection ARN such as arn:aws:codestar-connections:eu-west-1:123456789012:connection/…",
+    }),
+    "Adopt an existing CodeStar connection.",
+    "a new connection",
+  ).optional(),
+  branches: doc(
+    list(item(gitRef)).default([]),
+    "Pushes to these branches deploy (with the service's paths).",
+  ),
+  tags: doc(
+    list(item(gitRef)).default([]),
+    "Tags matching these globs deploy (`v*`). Branches and/or tags are required.",
+  ),
+  defaultBranch: doc(
+    string(gitRef),
+    "The branch a plain *Release change* builds.",
+    "first branch, else `main`",
+  ).optional(),
+  repositoryUrl: doc(
+    string({ pattern: /^https:\/\/\S+$/, help: "use an https:// URL" }),
+    "The repository's web URL, for commit links.",
+    "the provider's URL",
+  ).optional(),
+});
+export const sourceSchema = checked(sourceSettings, sourceProblems, resolveSource);
+
+export const pipelineSchema = settings({
+  approval: doc(boolean(), "A manual approval before the deploy.", "true in production").optional(),
+  approvalEmails: doc(
+    list(item({ pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, help: "use an email address" })).default([]),
+    "E-mail subscribers of the approval topic.",
+  ),
+  artifactExpirationDays: doc(
+    integer({ min: 1, max: 3650 }).default(30),
+    "Pipeline artifacts expire after this many days.",
+  ),
+  buildComputeType: doc(
+    choice(BUILD_COMPUTE_TYPES).default("BUILD_GENERAL1_SMALL"),
+    "CodeBuild size.",
+  ),
+});
+
+export const liveCheckSchema = settings({
+  consecutive: doc(
+    integer({ min: 1, max: 100 }).default(5),
+    "Answers in a row with the new version that prove it is live.",
+  ),
+  intervalMs: doc(integer({ min: 100, max: 60000 }).default(1000), "Milliseconds between probes."),
+  timeoutMs: doc(
+    integer({ min: 100, max: 30000 }).default(2000),
+    "Per-probe timeout in milliseconds.",
+  ),
+  deadlineSeconds: doc(
+    integer({
+      min: 10,
+      max: 840,
+      help: "a Lambda runs at most 900 s and the hook keeps time to report",
+    }).default(240),
+    "After this the check fails and CodeDeploy rolls back.",
+  ),
+});
+
+export const alertsSchema = settings({
+  cpuPercent: doc(
+    percent().default(80),
+    "Average CPU (percent of the task's reservation, 5 minutes) that raises a service's CPU alarm.",
+  ),
+  memoryPercent: doc(
+    percent().default(80),
+    "Average memory (percent of the task's reservation, 5 minutes) that raises its memory alarm.",
+  ),
+  dedupWindowMinutes: doc(
+    integer({ min: 1, max: 1440 }).default(15),
+    "Repeats of one incident within this window are counted, not posted.",
+  ),
+});
+
+/** The `greenlight:*` keys, each a top-level entry of the stack file's `config:` map. */
+export const rootShape = {
+  environment: doc(
+    string({
+      pattern: /^[a-z][a-z0-9-]{0,11}$/,
+      help: "use 1–12 lower-case letters, digits or dashes, starting with a letter (e.g. dev)",
+    }),
+    "The environment this stack deploys to (dev, staging, prod, …). `prod` or `production` turns on approvals, ALB deletion protection, 90-day logs, secrets' recovery window and queued pipeline runs.",
+  ),
+  network: doc(networkSchema, "The VPC: created from a block, or adopted by ids."),
+  loadBalancer: doc(loadBalancerSchema.prefault({}), "The stack's one Application Load Balancer."),
+  deployment: doc(deploymentSchema.prefault({}), "How CodeDeploy shifts traffic and rolls back."),
+  logRetentionDays: doc(
+    numberChoice(LOG_RETENTION_DAYS),
+    "Container and build log retention; one of CloudWatch's values.",
+    "14 (production 90)",
+  ).optional(),
+  keepImages: doc(
+    integer({ min: 2, max: 1000 }).default(30),
+    "Images each ECR repository keeps (older ones expire; untagged after 7 days).",
+  ),
+  services: doc(servicesSchema, "The services; each gets its own listeners, pipeline and alarms."),
+  source: doc(sourceSchema, "The repository the pipelines build from."),
+  pipeline: doc(pipelineSchema.prefault({}), "The CodePipeline of each service."),
+  liveCheck: doc(
+    liveCheckSchema.prefault({}),
+    "The live hook's proof that the new version serves production.",
+  ),
+  alerts: doc(
+    alertsSchema.prefault({}),
+    "CPU and memory alarms and the notifier's Slack messages.",
+  ),
+};
+
+/** The whole configuration: the sections, then the rules that span them. */
+export const rootSettings = settings(rootShape, { alsoKnown: [SLACK_WEBHOOK_KEY] });
+export const configSchema = checked(rootSettings, crossSectionProblems, resolveConfig);
+
+/** The secret webhook key, for the editors' schema (its value is ciphertext in the file). */
+export const SLACK_WEBHOOK_DOCS: KeyDocs = {
+  description:
+    "The stack's Slack incoming webhook (secret): `pulumi config set --secret slackWebhookUrl https://hooks.slack.com/…`. Without it Slack notices are skipped. Its shape is checked, its value never shown.",
+  defaultText: "none",
+};
