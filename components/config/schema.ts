@@ -18,6 +18,7 @@ import {
   TRAFFIC_SHIFTING,
   type PredefinedTrafficShifting,
 } from "./choices";
+import { MAX_LISTENERS_PER_ALB, MAX_RULES_PER_SECURITY_GROUP } from "./limits";
 import {
   boolean,
   choice,
@@ -114,6 +115,7 @@ export const networkSettings = settings({
   availabilityZones: doc(
     zones,
     "A count (2–4, the region's first available zones) or a list of zone names.",
+    "`2`",
   ).optional(),
   publicSubnetCidrs: doc(
     cidrList(),
@@ -241,6 +243,7 @@ export const serviceSchema = settings(
     sharedPaths: doc(
       list(repoPath()).default([]),
       `Further folders whose changes deploy this service (at most ${MAX_SHARED_PATHS}).`,
+      "`[]`",
     ),
     dockerfile: doc(
       repoPath(),
@@ -275,6 +278,7 @@ export const serviceSchema = settings(
     environment: doc(
       environmentMap().default({}),
       "Plain container environment (no secrets; the `GREENLIGHT_` prefix is reserved).",
+      "`{}`",
     ),
   },
   { required: "must be a map of settings, not undefined." },
@@ -404,7 +408,10 @@ export const rootShape = {
     integer({ min: 2, max: 1000 }).default(30),
     "Images each ECR repository keeps (older ones expire; untagged after 7 days).",
   ),
-  services: doc(servicesSchema, "The services; each gets its own listeners, pipeline and alarms."),
+  services: doc(
+    servicesSchema,
+    `The services; each gets its own listeners, pipeline and alarms. One ALB's ${MAX_LISTENERS_PER_ALB} listeners hold ${Math.floor(MAX_LISTENERS_PER_ALB / 2)} services (${Math.floor((MAX_LISTENERS_PER_ALB - 1) / 2)} with the HTTP→HTTPS redirect); many ingress ranges lower that, as its security group takes ${MAX_RULES_PER_SECURITY_GROUP} inbound rules (see "Limits").`,
+  ),
   source: doc(sourceSchema, "The repository the pipelines build from."),
   pipeline: doc(pipelineSchema.prefault({}), "The CodePipeline of each service."),
   liveCheck: doc(
