@@ -1,4 +1,9 @@
 import { strict as assert } from "assert";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import {
   ConfigError,
   MAX_LISTENERS_PER_ALB,
@@ -12,7 +17,15 @@ import {
 import { nearestKey } from "../components/config/fields";
 import { limitProblems, loadBalancerUsage, maxServices } from "../components/config/limits";
 import { hookPlacement, resolveNetwork, zoneProblems } from "../components/config/rules";
-import { STACKS, TEST_WEBHOOK_URL, runStack, stackFileRaw, toEngineConfig } from "./harness";
+import {
+  REPO_ROOT,
+  STACKS,
+  TEST_WEBHOOK_TOKEN,
+  TEST_WEBHOOK_URL,
+  runStack,
+  stackFileRaw,
+  toEngineConfig,
+} from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw config is untyped YAML by nature */
 
@@ -654,5 +667,88 @@ describe("stack configuration", () => {
         admit: "hookSecurityGroup",
       },
     );
+  });
+  describe("under the Pulumi runner", () => {
+    /**
+     * What @pulumi/pulumi's cmd/run does with an error the program throws (run.js, its uncaught
+     * handler; index.js, its exit code): a RunError's message alone, anything else as "failed
+     * with an unhandled exception" and its stack. No engine here, so log.error prints to stderr.
+     */
+    const RUNNER = `
+      const { RunError } = require("@pulumi/pulumi/errors");
+      const log = require("@pulumi/pulumi/log");
+      const { defaultErrorMessage } = require("@pulumi/pulumi/cmd/run/error");
+      const reported = new Set();
+      const handler = (err) => {
+        if (reported.has(err)) return;
+        if (RunError.isInstance(err)) log.error(err.message);
+        else log.error("Running program 'index.ts' failed with an unhandled exception:\\n" + defaultErrorMessage(err));
+        reported.add(err);
+        process.exitCode = 32;
+      };
+      process.on("uncaughtException", handler);
+      process.on("unhandledRejection", handler);
+      Promise.resolve().then(() => require(process.env.PROGRAM));
+    `;
+
+    function runProgram(
+      config: Record<string, string>,
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-runner-"));
+      const script = path.join(dir, "runner.js");
+      fs.writeFileSync(script, RUNNER);
+      return new Promise((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ["-r", require.resolve("ts-node/register/transpile-only"), script],
+          {
+            cwd: REPO_ROOT,
+            env: {
+              PATH: process.env.PATH ?? "",
+              NODE_PATH: path.join(REPO_ROOT, "node_modules"),
+              PROGRAM: path.join(REPO_ROOT, "index.ts"),
+              PULUMI_CONFIG: JSON.stringify(config),
+              PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["greenlight:slackWebhookUrl"]),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve({ code, stdout, stderr });
+        });
+      });
+    }
+
+    it("makes ConfigError a RunError, which the runner prints without a stack", () => {
+      assert.ok(pulumi.RunError.isInstance(new ConfigError(["x"])));
+    });
+
+    it("prints every problem once, without a stack trace or the secret, and fails", async () => {
+      const raw = withService({ cpu: 300, cpus: 1 });
+      const config = {
+        ...toEngineConfig(raw),
+        "greenlight:slackWebhookUrl": `http://hooks.slack.com/services/T/B/${TEST_WEBHOOK_TOKEN}`,
+      };
+      const { code, stdout, stderr } = await runProgram(config);
+      assert.equal(stdout, "");
+      assert.equal(code, 32, stderr);
+      assert.equal(
+        stderr,
+        [
+          "error: [runtime] Greenlight's stack configuration has 3 problems:",
+          "  - greenlight:services[0].cpu is 300; Fargate accepts 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+          "  - greenlight:services[0].cpus is not a Greenlight setting; did you mean cpu?",
+          "  - greenlight:slackWebhookUrl is not an https:// webhook URL (value not shown: it is a secret); set it with pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/….",
+          "",
+        ].join("\n"),
+      );
+      assert.ok(!stderr.includes(TEST_WEBHOOK_TOKEN));
+    });
   });
 });
