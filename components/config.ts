@@ -90,13 +90,27 @@ function withoutNulls(value: unknown): unknown {
   );
 }
 
-/** Reads and validates the current stack's configuration. */
+/** The config keys set with `--secret`, as the Pulumi language host passes them. */
+function secretKeys(): readonly string[] {
+  try {
+    const keys: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+    return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Reads and validates the current stack's configuration. A problem with a key set as a secret
+ * names the key only: its message would repeat the value.
+ */
 export function loadConfig(
   all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
+  secrets: readonly string[] = secretKeys(),
 ): GreenlightConfig {
   const webhookProblem = slackWebhookProblem(all[`${NAMESPACE}:${SLACK_WEBHOOK_KEY}`]);
   try {
-    const config = parseConfig(readStackConfig(all));
+    const config = redacted(() => parseConfig(readStackConfig(all)), secrets);
     if (webhookProblem) throw new ConfigError([webhookProblem]);
     return config;
   } catch (e) {
@@ -104,6 +118,24 @@ export function loadConfig(
       throw new ConfigError([...e.problems, webhookProblem]);
     }
     throw e;
+  }
+}
+
+/** Runs `parse`, replacing the problems of secret keys with ones that do not show the value. */
+function redacted<T>(parse: () => T, secrets: readonly string[]): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const secret = (p: string) =>
+      secrets.find((k) => p.startsWith(`${k} `) || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+    const problems = e.problems.map((p) => {
+      const key = secret(p);
+      return key === undefined
+        ? p
+        : `${p.slice(0, p.indexOf(" "))} is not valid (value and reason not shown: ${key} is a secret); check it against the README's configuration reference.`;
+    });
+    throw new ConfigError([...new Set(problems)]);
   }
 }
 

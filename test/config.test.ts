@@ -411,6 +411,22 @@ describe("stack configuration", () => {
       );
     });
 
+    it("names a secret key's problem without its value", () => {
+      const raw = withService({ environment: { TOKEN: ["hunter2"] } });
+      const all = { ...toEngineConfig(raw), "greenlight:environment": "Prod_hunter2" };
+      assert.throws(
+        () => loadConfig(all, ["greenlight:environment", "greenlight:services"]),
+        (e: ConfigError) => {
+          assert.deepEqual(e.problems, [
+            "greenlight:environment is not valid (value and reason not shown: greenlight:environment is a secret); check it against the README's configuration reference.",
+            "greenlight:services[0].environment.TOKEN is not valid (value and reason not shown: greenlight:services is a secret); check it against the README's configuration reference.",
+          ]);
+          assert.ok(!e.message.includes("hunter2"));
+          return true;
+        },
+      );
+    });
+
     it("one or two letters off, in any section", () => {
       const raw = valid();
       raw.network.natGateway = "single";

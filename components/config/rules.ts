@@ -9,7 +9,6 @@ import {
   FARGATE_SIZES,
   MAX_SERVICE_NAME_LENGTH,
   MAX_SHARED_PATHS,
-  NAMESPACE,
   TRAFFIC_SHIFTING,
   isProduction,
   type PredefinedTrafficShifting,
@@ -27,16 +26,15 @@ export interface Problem {
   readonly message: string;
 }
 
+/** A problem at `path`. */
+export const at = (path: Problem["path"], message: string): Problem => ({ path, message });
+
 /** Adds problems to a zod check or transform. */
 export function report(ctx: z.RefinementCtx, problems: readonly Problem[]): void {
   for (const p of problems) {
     ctx.addIssue({ code: "custom", message: p.message, path: [...p.path] });
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Network
-// ---------------------------------------------------------------------------------------------
 
 type RawNetwork = z.output<typeof networkSettings>;
 
@@ -45,18 +43,17 @@ export function zoneProblems(zones: number | readonly string[]): Problem[] {
   const count = typeof zones === "number" ? zones : zones.length;
   const problems: Problem[] = [];
   if (typeof zones !== "number" && new Set(zones).size !== zones.length) {
-    problems.push({ path: [], message: "lists a zone twice; list each zone once." });
+    problems.push(at([], "lists a zone twice; list each zone once."));
   }
   if (count < 2) {
-    problems.push({
-      path: [],
-      message: `is ${JSON.stringify(zones)}; an ALB and a highly available service need at least 2 availability zones: set it to 2 or more.`,
-    });
+    problems.push(
+      at(
+        [],
+        `is ${JSON.stringify(zones)}; an ALB and a highly available service need at least 2 availability zones: set it to 2 or more.`,
+      ),
+    );
   } else if (count > 4) {
-    problems.push({
-      path: [],
-      message: `is ${count}; Greenlight lays out at most 4 zones: set 2, 3 or 4.`,
-    });
+    problems.push(at([], `is ${count}; Greenlight lays out at most 4 zones: set 2, 3 or 4.`));
   }
   return problems;
 }
@@ -72,68 +69,64 @@ export function networkProblems(raw: RawNetwork): Problem[] {
   if (raw.vpcId !== undefined) {
     const problems: Problem[] = [];
     if (raw.cidr !== undefined) {
-      problems.push({
-        path: ["cidr"],
-        message: `and ${net("vpcId")} are both set; set cidr to create a VPC, or vpcId to use an existing one, not both.`,
-      });
+      problems.push(
+        at(
+          ["cidr"],
+          `and ${net("vpcId")} are both set; set cidr to create a VPC, or vpcId to use an existing one, not both.`,
+        ),
+      );
     }
     for (const key of ["publicSubnetIds", "privateSubnetIds"] as const) {
       if (raw[key] === undefined) {
-        problems.push({ path: [key], message: "is required; set it to a list in the stack file." });
+        problems.push(at([key], "is required; set it to a list in the stack file."));
       }
     }
     return problems;
   }
   if (raw.cidr === undefined) {
-    return [{ path: ["cidr"], message: "is required; set it in the stack file." }];
+    return [at(["cidr"], "is required; set it in the stack file.")];
   }
   const zones = zoneCount(raw);
   if (zones < 2 || zones > 4) return []; // reported on availabilityZones
   const vpc = parseCidr(raw.cidr);
   const { publicSubnetCidrs, privateSubnetCidrs } = subnetLayout(raw);
   const problems: Problem[] = [];
-  const all: { key: string; text: string }[] = [];
+  const all: { path: [string, number]; text: string }[] = [];
   for (const [key, cidrs] of [
     ["publicSubnetCidrs", publicSubnetCidrs],
     ["privateSubnetCidrs", privateSubnetCidrs],
   ] as const) {
     if (cidrs.length !== zones) {
-      problems.push({
-        path: [key],
-        message: `has ${cidrs.length} blocks for ${zones} availability zones; give one block per zone.`,
-      });
+      problems.push(
+        at(
+          [key],
+          `has ${cidrs.length} blocks for ${zones} availability zones; give one block per zone.`,
+        ),
+      );
     }
-    cidrs.forEach((text, i) => all.push({ key: `${net(key)}[${i}]`, text }));
+    cidrs.forEach((text, i) => all.push({ path: [key, i], text }));
   }
-  for (const { key, text } of all) {
+  for (const { path, text } of all) {
     if (!contains(vpc, parseCidr(text))) {
-      problems.push({
-        path: pathOf(key),
-        message: `is ${text}, outside the VPC ${formatCidr(vpc)}; choose a block inside it.`,
-      });
+      problems.push(
+        at(path, `is ${text}, outside the VPC ${formatCidr(vpc)}; choose a block inside it.`),
+      );
     }
   }
-  for (let i = 0; i < all.length; i++) {
-    for (let j = i + 1; j < all.length; j++) {
-      const [a, b] = [all[i], all[j]];
+  all.forEach((a, i) => {
+    for (const b of all.slice(i + 1)) {
       if (overlaps(parseCidr(a.text), parseCidr(b.text))) {
-        problems.push({
-          path: pathOf(a.key),
-          message: `(${a.text}) overlaps ${b.key} (${b.text}); subnets must not share addresses.`,
-        });
+        const other = keyOf(["network", ...b.path]);
+        problems.push(
+          at(
+            a.path,
+            `(${a.text}) overlaps ${other} (${b.text}); subnets must not share addresses.`,
+          ),
+        );
       }
     }
-  }
+  });
   return problems;
-}
-
-/** `greenlight:network.publicSubnetCidrs[1]` → its path inside the network section. */
-function pathOf(key: string): (string | number)[] {
-  return key
-    .slice(`${NAMESPACE}:network.`.length)
-    .split(/[.[\]]/)
-    .filter((part) => part !== "")
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
 /** Eight equal blocks: public subnets take the first four, private subnets the next four. */
@@ -175,10 +168,6 @@ export function resolveNetwork(raw: RawNetwork) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Deployment, services, source
-// ---------------------------------------------------------------------------------------------
-
 /** `deployment.trafficShifting`: a predefined name, or `{type, percent, intervalMinutes}`. */
 export function trafficShifting(
   value:
@@ -206,16 +195,20 @@ export function predefinedShifting(name: PredefinedTrafficShifting): TrafficShif
 export function serviceNameProblems(name: string): Problem[] {
   const problems: Problem[] = [];
   if (!/^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/.test(name) || name.includes("--")) {
-    problems.push({
-      path: [],
-      message: `is "${name}"; service names become DNS labels and AWS resource names: use lower-case letters, digits and single dashes, starting with a letter and not ending with a dash (e.g. orders-api).`,
-    });
+    problems.push(
+      at(
+        [],
+        `is "${name}"; service names become DNS labels and AWS resource names: use lower-case letters, digits and single dashes, starting with a letter and not ending with a dash (e.g. orders-api).`,
+      ),
+    );
   }
   if (name.length > MAX_SERVICE_NAME_LENGTH) {
-    problems.push({
-      path: [],
-      message: `is "${name}" (${name.length} characters); target group names are at most 32 characters and Greenlight adds "-green" and an 8-character unique suffix, so a service name has at most ${MAX_SERVICE_NAME_LENGTH} characters.`,
-    });
+    problems.push(
+      at(
+        [],
+        `is "${name}" (${name.length} characters); target group names are at most 32 characters and Greenlight adds "-green" and an 8-character unique suffix, so a service name has at most ${MAX_SERVICE_NAME_LENGTH} characters.`,
+      ),
+    );
   }
   return problems;
 }
@@ -229,25 +222,31 @@ export function servicesProblems(services: readonly ParsedService[]): Problem[] 
   services.forEach((s, i) => {
     const previous = seen.get(s.name);
     if (previous !== undefined) {
-      problems.push({
-        path: [i, "name"],
-        message: `is "${s.name}", the same as ${keyOf(["services", previous, "name"])}; service names must be unique in a stack.`,
-      });
+      problems.push(
+        at(
+          [i, "name"],
+          `is "${s.name}", the same as ${keyOf(["services", previous, "name"])}; service names must be unique in a stack.`,
+        ),
+      );
     } else {
       seen.set(s.name, i);
     }
     if (s.sharedPaths.length > MAX_SHARED_PATHS) {
-      problems.push({
-        path: [i, "sharedPaths"],
-        message: `lists ${s.sharedPaths.length} paths; a CodePipeline trigger filters on at most 8 file paths (the service's folder and ${MAX_SHARED_PATHS} shared ones): share a common parent folder instead.`,
-      });
+      problems.push(
+        at(
+          [i, "sharedPaths"],
+          `lists ${s.sharedPaths.length} paths; a CodePipeline trigger filters on at most 8 file paths (the service's folder and ${MAX_SHARED_PATHS} shared ones): share a common parent folder instead.`,
+        ),
+      );
     }
     const allowed = FARGATE_SIZES[s.cpu];
     if (!allowed.includes(s.memory)) {
-      problems.push({
-        path: [i, "memory"],
-        message: `is ${s.memory} with cpu ${s.cpu}; Fargate offers ${describeMemory(allowed)} MiB for ${s.cpu} cpu units: change memory or cpu.`,
-      });
+      problems.push(
+        at(
+          [i, "memory"],
+          `is ${s.memory} with cpu ${s.cpu}; Fargate offers ${describeMemory(allowed)} MiB for ${s.cpu} cpu units: change memory or cpu.`,
+        ),
+      );
     }
   });
   return problems;
@@ -264,10 +263,10 @@ type RawSource = z.output<typeof sourceSettings>;
 export function sourceProblems(raw: RawSource): Problem[] {
   if (raw.branches.length === 0 && raw.tags.length === 0) {
     return [
-      {
-        path: [],
-        message: `has neither branches nor tags, so no push would deploy: set branches (e.g. [development]) and/or tags (e.g. ["v*"]).`,
-      },
+      at(
+        [],
+        `has neither branches nor tags, so no push would deploy: set branches (e.g. [development]) and/or tags (e.g. ["v*"]).`,
+      ),
     ];
   }
   return [];
@@ -286,10 +285,6 @@ export function defaultRepositoryUrl(provider: SourceProvider, repository: strin
   const host = { GitHub: "github.com", Bitbucket: "bitbucket.org", GitLab: "gitlab.com" }[provider];
   return `https://${host}/${repository}`;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Across sections
-// ---------------------------------------------------------------------------------------------
 
 type Sections = z.output<typeof rootSettings>;
 
@@ -313,10 +308,10 @@ export function hookPlacement(c: Pick<Sections, "network" | "loadBalancer">): {
   if (lb.internal) {
     const problems: Problem[] = noNat
       ? [
-          {
-            path: ["loadBalancer", "internal"],
-            message: `is true and ${nat} is none; the live hook then runs in the VPC and needs a NAT gateway to reach CodeDeploy, Secrets Manager and Slack: set natGateways to single or perAz.`,
-          },
+          at(
+            ["loadBalancer", "internal"],
+            `is true and ${nat} is none; the live hook then runs in the VPC and needs a NAT gateway to reach CodeDeploy, Secrets Manager and Slack: set natGateways to single or perAz.`,
+          ),
         ]
       : [];
     return { placement: { inVpc: true, admit: "hookSecurityGroup" }, problems };
@@ -331,10 +326,10 @@ export function hookPlacement(c: Pick<Sections, "network" | "loadBalancer">): {
     return {
       placement: { inVpc: false },
       problems: [
-        {
-          path: ["loadBalancer", "prodIngressCidrs"],
-          message: `does not include 0.0.0.0/0, so the live hook cannot reach the production listener from AWS Lambda's public addresses; ${fix}`,
-        },
+        at(
+          ["loadBalancer", "prodIngressCidrs"],
+          `does not include 0.0.0.0/0, so the live hook cannot reach the production listener from AWS Lambda's public addresses; ${fix}`,
+        ),
       ],
     };
   }
@@ -359,11 +354,12 @@ export function redirects(lb: { certificateArn?: string; httpRedirect: boolean }
 export function crossSectionProblems(c: Sections): Problem[] {
   const problems: Problem[] = [];
   if (isProduction(c.environment) && c.loadBalancer.testIngressCidrs.includes("0.0.0.0/0")) {
-    problems.push({
-      path: ["loadBalancer", "testIngressCidrs"],
-      message:
+    problems.push(
+      at(
+        ["loadBalancer", "testIngressCidrs"],
         "includes 0.0.0.0/0; in prod the test listener serves unreleased versions and must never be open to anywhere: list your office or VPN ranges.",
-    });
+      ),
+    );
   }
   const used = new Map<number, string>();
   if (redirects(c.loadBalancer)) used.set(80, keyOf(["loadBalancer", "httpRedirect"]));
@@ -371,19 +367,18 @@ export function crossSectionProblems(c: Sections): Problem[] {
     for (const field of ["prodPort", "testPort"] as const) {
       const port = ports[field];
       if (port === undefined) {
-        problems.push({
-          path: ["services", i, field],
-          message: "is required; set it in the stack file.",
-        });
+        problems.push(at(["services", i, field], "is required; set it in the stack file."));
         continue;
       }
       const where = keyOf(["services", i, field]);
       const clash = used.get(port);
       if (clash !== undefined) {
-        problems.push({
-          path: ["services", i, field],
-          message: `is ${port}, already used by ${clash}; every listener of the load balancer needs its own port.`,
-        });
+        problems.push(
+          at(
+            ["services", i, field],
+            `is ${port}, already used by ${clash}; every listener of the load balancer needs its own port.`,
+          ),
+        );
       } else {
         used.set(port, where);
       }

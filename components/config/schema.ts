@@ -3,6 +3,14 @@
  * every `greenlight:*` key. The component types are inferred from it (`config.ts`), the editors'
  * JSON Schema and the README's reference are generated from it (`docs.ts`). Rules that relate
  * several keys are plain functions in `rules.ts`, applied by the section transforms below.
+ *
+ * To add a key: give it a field here, in its section (`serviceSchema`, `loadBalancerSchema`, …),
+ * built from `fields.ts` so its messages match the others, wrapped in `doc(…, description,
+ * defaultText?)`, with `.default(v)` for a fixed default or `.optional()` when it is resolved
+ * from other keys. A rule that involves other keys is a function returning `Problem[]` in
+ * `rules.ts`, called from the section's check (or `crossSectionProblems` across sections); a
+ * default that depends on other keys goes in the matching resolver. The component types follow
+ * by inference. Then `npm run schema` regenerates the JSON Schema and the README table.
  */
 import { z } from "zod";
 import {
