@@ -1,0 +1,6 @@
+export * from "./aws";
+export * from "./event";
+export * from "./hook";
+export * from "./marker";
+export * from "./resolve";
+export * from "./settings";
