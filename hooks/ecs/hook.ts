@@ -38,9 +38,8 @@ import {
 import { describeError, secretFragmentsOfUrl } from "../core/redact";
 import { releaseParameterName, type ReleaseRecord } from "../core/release";
 import { postToSlack, SLACK_WEBHOOK_GONE_STATUSES, type SlackPostResult } from "../core/slack";
-import { writeReleaseRecord, type ReleaseWrite } from "../codedeploy/record";
-import { readTargetHealth, regionOfArn, ResolveError } from "../codedeploy/resolve";
 import { HookEnv, HookSettingsError } from "../codedeploy/settings";
+import { describeTargetHealth } from "../shared/elb";
 import type { LambdaDeps } from "../shared/runtime";
 import type { EcsHookClients } from "./aws";
 import {
@@ -59,7 +58,8 @@ import {
   type HookInvocation,
 } from "./event";
 import { claimVerdict, readVerdictMark, verdictMarkerName, type ClaimResult } from "./marker";
-import { resolveServiceDeployment, type ResolvedServiceDeployment } from "./resolve";
+import { writeRelease, type ReleaseWrite } from "./record";
+import { ResolveError, resolveServiceDeployment, type ResolvedServiceDeployment } from "./resolve";
 import { isOwnService, parseEcsHookSettings, type EcsHookSettings } from "./settings";
 
 /** The part of the Lambda context the hook uses. */
@@ -262,7 +262,8 @@ async function checkStage(
         expectedVersion: target.build.version,
         probe: { ...settings.probe, deadlineMs: Math.max(0, checkEnd - clock.now()) },
         stopBy: sliceEnd,
-        readTargets: () => readTargetHealth(deps.clients.elb, target.targetGroupArn, work.signal),
+        readTargets: () =>
+          describeTargetHealth(deps.clients.elb, target.targetGroupArn, work.signal),
       },
       { clock, fetch: deps.fetch, logger },
     );
@@ -500,7 +501,7 @@ function noticeFor(status: FinalHookStatus, s: Settlement): SlackMessage {
   const { resolved, outcome, invocation } = s;
   const environment = s.settings.environment ?? resolved?.environment ?? "unknown";
   const arn = parseServiceArn(invocation.serviceArn);
-  const region = s.deps.region ?? regionOfArn(invocation.serviceArn);
+  const region = s.deps.region ?? arn?.region;
   const deploymentId = serviceDeploymentId(invocation.serviceDeploymentArn);
   const deployment = {
     id: deploymentId,
@@ -558,11 +559,7 @@ async function record(status: FinalHookStatus, s: Settlement): Promise<ReleaseWr
   const name = releaseParameterName(environment, releaseRecord.service);
   const timer = deadlineSignal(deps.clock, s.sideEffectsBy - deps.clock.now());
   try {
-    const parameterVersion = await writeReleaseRecord(
-      deps.clients.ssm,
-      releaseRecord,
-      timer.signal,
-    );
+    const parameterVersion = await writeRelease(deps.clients.ssm, releaseRecord, timer.signal);
     logger.info("release.recorded", { parameter: name, version: releaseRecord.version });
     return {
       written: true,

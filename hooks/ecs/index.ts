@@ -2,5 +2,6 @@ export * from "./aws";
 export * from "./event";
 export * from "./hook";
 export * from "./marker";
+export * from "./record";
 export * from "./resolve";
 export * from "./settings";

@@ -33,15 +33,21 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { BuildEnv, buildMetadataFromEnvironment, type BuildMetadata } from "../core/build-metadata";
 import { nonBlank } from "../core/format";
-import {
-  DEFAULT_VERSION_PATH,
-  liveTargetGroupArn,
-  ResolveError,
-  versionUrl,
-} from "../codedeploy/resolve";
 import { callAws } from "../shared/aws";
+import { heaviestForwardTarget } from "../shared/elb";
 import type { EcsHookClients } from "./aws";
 import { parseServiceArn } from "./event";
+
+/** The version path when the task definition does not name one. */
+export const DEFAULT_VERSION_PATH = "/version";
+
+/** The deployment cannot be resolved; the message says which piece is missing. Not retried. */
+export class ResolveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ResolveError";
+  }
+}
 
 /** Which listener rule the check goes through. */
 export type CheckRoute = "production" | "test";
@@ -187,7 +193,7 @@ export async function resolveServiceDeployment(
   const rule = rules.Rules?.find((candidate) => candidate.RuleArn === ruleArn) ?? rules.Rules?.[0];
   if (rule === undefined) throw new ResolveError(`listener rule ${ruleArn} was not found`);
   const targetGroupArn =
-    nonBlank(resolvedLoadBalancer?.targetGroupArn) ?? liveTargetGroupArn(rule.Actions ?? []);
+    nonBlank(resolvedLoadBalancer?.targetGroupArn) ?? heaviestForwardTarget(rule.Actions ?? []);
   if (targetGroupArn === undefined) {
     throw new ResolveError(
       `neither service revision ${ids.targetServiceRevisionArn} nor listener rule ${ruleArn} ` +
@@ -227,7 +233,7 @@ export async function resolveServiceDeployment(
     );
   }
 
-  const versionPath = nonBlank(env[BuildEnv.versionPath]) ?? DEFAULT_VERSION_PATH;
+  const path = nonBlank(env[BuildEnv.versionPath]) ?? DEFAULT_VERSION_PATH;
   const image = nonBlank(container.image);
   const environment = nonBlank(env[BuildEnv.environment]);
   const repositoryUrl = nonBlank(env[BuildEnv.repositoryUrl]);
@@ -248,7 +254,7 @@ export async function resolveServiceDeployment(
     ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
     route: options.route,
     ruleArn,
-    versionUrl: versionUrl(baseUrl, versionPath),
+    versionUrl: `${baseUrl.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`,
     targetGroupArn,
   };
 }
