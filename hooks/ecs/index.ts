@@ -1,4 +1,5 @@
 export * from "./aws";
+export * from "./contract";
 export * from "./event";
 export * from "./hook";
 export * from "./marker";

@@ -7,6 +7,7 @@ import {
   isOwnService,
   parseEcsHookSettings,
 } from "../../hooks/ecs/settings";
+import { HOOK_INVOKER_PRINCIPAL, hookStages } from "../../hooks/ecs/contract";
 import { CLUSTER_ARN, SERVICE_ARN } from "./helpers/ecs-scenario";
 
 const BASE = { [EcsHookEnv.clusterArn]: CLUSTER_ARN };
@@ -88,5 +89,16 @@ describe("hooks/ecs settings", () => {
     }
     assert.equal(isOwnService(SERVICE_ARN, { ...own, serviceNames: ["checkout"] }), true);
     assert.equal(isOwnService(SERVICE_ARN, { ...own, serviceNames: ["cart"] }), false);
+  });
+});
+
+describe("hooks/ecs contract", () => {
+  it("registers at POST_PRODUCTION_TRAFFIC_SHIFT, and at POST_TEST_TRAFFIC_SHIFT when asked", () => {
+    assert.deepEqual(hookStages(false), ["POST_PRODUCTION_TRAFFIC_SHIFT"]);
+    assert.deepEqual(hookStages(true), [
+      "POST_TEST_TRAFFIC_SHIFT",
+      "POST_PRODUCTION_TRAFFIC_SHIFT",
+    ]);
+    assert.equal(HOOK_INVOKER_PRINCIPAL, "ecs.amazonaws.com");
   });
 });
