@@ -305,12 +305,15 @@ export class OffsetClock implements Clock {
 
 export interface EcsScenario {
   readonly version?: (n: number) => VersionAnswer;
+  /** What `/version` answers during the `i`-th invocation (1-based); overrides `version`. */
+  readonly versionDuring?: (invocation: number) => VersionAnswer;
   readonly slack?: (n: number) => SlackAnswer;
   readonly aws?: EcsFixtureOptions;
   readonly env?: Record<string, string>;
   readonly event?: unknown;
   readonly remainingMs?: number;
-  readonly arrange?: (aws: EcsFixture) => void;
+  /** Adjusts the mocks; `invocation()` is the number of the invocation under way (1-based). */
+  readonly arrange?: (aws: EcsFixture, invocation: () => number) => void;
   /** The most invocations the driver makes before it gives up. @default 40 */
   readonly maxInvocations?: number;
   /** Invoke this many copies of the first event at once (and nothing more). */
@@ -350,11 +353,17 @@ export function ecsTestEnv(versionUrl: string): Record<string, string> {
 
 /** Runs the protocol to its end (or `maxInvocations`), then the `afterwards` invocations. */
 export async function ecsScenario(spec: EcsScenario): Promise<EcsScenarioResult> {
-  const versionServer = await startVersionServer(spec.version ?? (() => NEW));
+  let invocationNumber = 0;
+  const versionDuring = spec.versionDuring;
+  const versionServer = await startVersionServer(
+    versionDuring === undefined
+      ? (spec.version ?? (() => NEW))
+      : () => versionDuring(invocationNumber),
+  );
   const slack = await startSlackServer(spec.slack);
   try {
     const aws = mockEcsAws({ webhookUrl: slack.webhookUrl, ...spec.aws });
-    spec.arrange?.(aws);
+    spec.arrange?.(aws, () => invocationNumber);
     const memory = createMemoryLogger();
     const clock = new OffsetClock();
     const source = secretsManagerWebhookSource(aws.secretsClient, SLACK_SECRET_ARN, clock);
@@ -371,6 +380,7 @@ export async function ecsScenario(spec: EcsScenario): Promise<EcsScenarioResult>
     const runs: EcsHookRun[] = [];
     const invocationMs: number[] = [];
     const invoke = async (event: unknown): Promise<EcsHookRun> => {
+      invocationNumber += 1;
       const invoked = clock.now();
       const remainingMs = spec.remainingMs ?? 30_000;
       const context = { getRemainingTimeInMillis: () => remainingMs - (clock.now() - invoked) };
