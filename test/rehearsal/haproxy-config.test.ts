@@ -10,7 +10,6 @@ import {
   EMPTY_SLOT_PORT,
   haproxyCheck,
   MIN_CHECK_INTERVAL_MS,
-  MIN_CHECK_TIMEOUT_MS,
   otherSlot,
   renderHaproxyConfig,
   slotServers,
@@ -65,7 +64,7 @@ describe("rehearsal HAProxy configuration", () => {
         "option allbackups",
         "option httpchk GET /health",
         "http-check expect status 200-299",
-        "timeout check 1000",
+        "timeout check 5000",
         "default-server inter 200 fastinter 200 downinter 200 rise 2 fall 2",
         "server blue 127.0.0.1:18090 weight 256 check",
         "server blue-failopen 127.0.0.1:18090 weight 256 backup",
@@ -79,12 +78,12 @@ describe("rehearsal HAProxy configuration", () => {
     assert.deepEqual(slotServers("green"), ["green", "green-failopen"]);
   });
 
-  it("derives the check from a stack's target groups: timeout, thresholds and matcher, scaled by --minute-ms", () => {
+  it("derives the check from a stack's target groups: interval scaled by --minute-ms, timeout, thresholds and matcher as set", () => {
     const dev = loadStackSettings("dev");
     // The program's target groups: every 5 s, 4 s timeout, 2 to be healthy, 2 to be unhealthy.
     assert.deepEqual(haproxyCheck(dev.healthCheck, 1000), {
       interMs: MIN_CHECK_INTERVAL_MS, // 5 s × 1/60 = 83 ms, raised to the floor
-      timeoutMs: MIN_CHECK_TIMEOUT_MS, // 4 s × 1/60 = 67 ms, raised to the floor
+      timeoutMs: 4000, // the app's answer time is real time: never shortened
       rise: 2,
       fall: 2,
       expectStatus: "200-299",
@@ -103,13 +102,12 @@ describe("rehearsal HAProxy configuration", () => {
       ),
     });
     const prod = section(config, "backend be_prod");
-    assert.ok(prod.includes("timeout check 3000"), prod.join("\n"));
+    assert.ok(prod.includes("timeout check 6000"), prod.join("\n"));
     assert.ok(
       prod.includes("default-server inter 5000 fastinter 5000 downinter 5000 rise 3 fall 5"),
     );
     assert.ok(prod.includes("http-check expect status 200"));
-    // At real time the stack's own timeout, never more.
-    assert.equal(haproxyCheck(dev.healthCheck, 60_000).timeoutMs, 4000);
+    assert.equal(haproxyCheck(dev.healthCheck, 0).timeoutMs, 4000);
     assert.equal(haproxyCheck(dev.healthCheck, 60_000).interMs, 5000);
     assert.equal(haproxyCheck(dev.healthCheck, 0).interMs, MIN_CHECK_INTERVAL_MS);
   });

@@ -159,10 +159,10 @@ describe("rehearsal end to end (HAProxy + app-sample, real processes)", function
     assert.deepEqual(fs.readdirSync(tmpRoot), [], "the rehearsal's temporary folder was removed");
   });
 
-  it("runs HAProxy's checks from the dev target groups, scaled: 200 ms, 1 s timeout, 2 and 2", () => {
+  it("runs HAProxy's checks from the dev target groups: every 200 ms (5 s scaled, floored), 4 s timeout, 2 and 2", () => {
     assert.deepEqual(result.check, {
       interMs: 200,
-      timeoutMs: 1000,
+      timeoutMs: 4000,
       rise: 2,
       fall: 2,
       expectStatus: "200-299",

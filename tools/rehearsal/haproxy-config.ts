@@ -12,8 +12,9 @@
  * - HealthCheckIntervalSeconds → `inter` (also `fastinter` and `downinter`: an ALB checks at one
  *   interval whatever the target's state), shortened by `--minute-ms` as traffic shifting is; see
  *   {@link haproxyCheck} for the floor.
- * - HealthCheckTimeoutSeconds → `timeout check`, always explicit. Without it HAProxy times a check
- *   out after `inter`, so a busy app fails its checks in a fraction of the ALB's timeout.
+ * - HealthCheckTimeoutSeconds → `timeout check`, always explicit and not shortened: it bounds the
+ *   app's answer time, which is real time whatever `--minute-ms` says. Without it HAProxy times a
+ *   check out after `inter`, so a busy app failed its checks in a fraction of the ALB's timeout.
  * - HealthyThresholdCount / UnhealthyThresholdCount → `rise` / `fall`. (An ALB counts one passed
  *   check for a newly registered target; HAProxy 2.6 waits for `rise`: at most an interval more.)
  * - Matcher (HTTP codes) → `http-check expect status`.
@@ -91,22 +92,18 @@ export interface HaproxyCheck {
  */
 export const MIN_CHECK_INTERVAL_MS = 200;
 
-/**
- * The shortest check timeout. Schedules shrink with `--minute-ms`, an app's answer time does not:
- * a 4 s ALB timeout shortened to 67 ms would test the machine's load, not the deployment. The
- * timeout may then exceed the interval (an ALB requires it below); HAProxy runs one check at a
- * time per server, so checks space out instead of piling up.
- */
-export const MIN_CHECK_TIMEOUT_MS = 1000;
-
 /** One minute of the stack's schedule, in real milliseconds. */
 const MINUTE_MS = 60_000;
 
 /**
- * HAProxy's check from the stack's target group settings, one minute lasting `minuteMs`:
- * interval scaled (at least {@link MIN_CHECK_INTERVAL_MS}), timeout scaled (at least
- * {@link MIN_CHECK_TIMEOUT_MS}, at most the stack's own), thresholds as they are, slow start
- * scaled when the stack uses it. Throws a `RangeError` naming a bad setting. Pure.
+ * HAProxy's check from the stack's target group settings, one minute lasting `minuteMs`: the
+ * interval scaled (at least {@link MIN_CHECK_INTERVAL_MS}) as traffic shifting is, thresholds as
+ * they are, slow start scaled when the stack uses it. The timeout is the stack's own: schedules
+ * shrink with `--minute-ms`, an app's answer time does not, and a 4 s timeout shortened to 67 ms
+ * (or even to 1 s) failed the checks of a healthy app on a busy two-core machine, which made the
+ * live check roll a good version back. It may then exceed the shortened interval (an ALB requires
+ * it below); HAProxy runs one check at a time per server, so checks space out instead of piling
+ * up. Throws a `RangeError` naming a bad setting. Pure.
  */
 export function haproxyCheck(
   healthCheck: TargetGroupHealthCheck,
@@ -133,13 +130,9 @@ export function haproxyCheck(
     );
   }
   const scaled = (seconds: number): number => Math.round((seconds * 1000 * minuteMs) / MINUTE_MS);
-  const timeoutMs = Math.min(
-    healthCheck.timeoutSeconds * 1000,
-    Math.max(MIN_CHECK_TIMEOUT_MS, scaled(healthCheck.timeoutSeconds)),
-  );
   return {
     interMs: Math.max(MIN_CHECK_INTERVAL_MS, scaled(healthCheck.intervalSeconds)),
-    timeoutMs,
+    timeoutMs: healthCheck.timeoutSeconds * 1000,
     rise: healthCheck.healthyThreshold,
     fall: healthCheck.unhealthyThreshold,
     expectStatus: healthCheck.matcher,
@@ -147,10 +140,10 @@ export function haproxyCheck(
   };
 }
 
-/** The check the rehearsal used before it read the stack's settings: 200 ms, rise 2, fall 2. */
+/** A check when none is given: every 200 ms, the ALB's default 5 s timeout, rise 2, fall 2. */
 export const DEFAULT_CHECK: HaproxyCheck = {
   interMs: MIN_CHECK_INTERVAL_MS,
-  timeoutMs: MIN_CHECK_TIMEOUT_MS,
+  timeoutMs: 5000,
   rise: 2,
   fall: 2,
   expectStatus: "200-299",
