@@ -5,7 +5,6 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { formatLoad } from "../../tools/rehearsal/format";
 import {
   busyPercent,
   compileLoadGenerator,
@@ -86,32 +85,6 @@ describe("rehearsal load (autocannon beside the watcher)", () => {
     assert.equal(parseLoadLine("Running 10s test @ http://127.0.0.1"), undefined);
     assert.equal(parseLoadLine('{"kind":"tick"}'), undefined);
     assert.equal(parseLoadLine("null"), undefined);
-  });
-
-  it("prints each burst at its time, after the step the rehearsal was in", () => {
-    const text = formatLoad(
-      summary({
-        non2xx: 2,
-        failures: [
-          { atMs: 11_600, what: "HTTP 503" },
-          { atMs: 11_650, what: "HTTP 503" },
-        ],
-      }),
-      [
-        { scenario: "cutover", atMs: 10_000, text: "start v0.0.2 (green)" },
-        {
-          scenario: "cutover",
-          atMs: 11_543,
-          text: "weights blue 0 / green 256 (100 % to the replacement)",
-        },
-      ],
-    );
-    assert.match(text, /^Deployment failed 2 requests: 2 non-2xx answers, 0 socket errors$/m);
-    assert.match(
-      text,
-      /^Failed {5}\+11\.600 s – \+11\.650 s: HTTP 503 ×2 \(after \+11\.543 s cutover: weights blue 0 \/ green 256/m,
-    );
-    assert.match(formatLoad(summary(), []), /^Machine {4}kept up$/m);
   });
 
   it("drives a real server with autocannon and reports every non-2xx and reset with its time", async function () {

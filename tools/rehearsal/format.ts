@@ -43,16 +43,23 @@ export function formatLatency(scenario: ScenarioResult): string {
 }
 
 /**
- * In the rollback the watcher sees the broken version answer, then the original again; the
- * watcher's "overlap" there is how long both answered side by side while part of the traffic was
- * on the broken one (the shift, the live check, the rollback), not a failure.
+ * In the rollback the watcher sees the broken version answer, then the original again. How long
+ * and how much the broken one answered is its exposure (from the first weight change to the
+ * rollback). The watcher's "overlap" runs from the first broken answer to the last answer of the
+ * original, which after a rollback is the end of watching: it reads like a failure and is not.
  */
 export function formatExposure(scenario: ScenarioResult): string | undefined {
   const broken = scenario.summary.versions.find(
     (entry) => entry.version === scenario.answeredVersion,
   );
   if (scenario.expectLive || broken === undefined) return undefined;
-  return `${label("Exposure")} broken ${scenario.toVersion} answered ${broken.count} of ${scenario.summary.total} requests over ${broken.lastAt - broken.firstAt} ms (from the first weight change to the rollback, the live check included); the "overlap" above is that window, when both versions answered side by side — not a failure`;
+  const overlap = scenario.summary.flip?.overlapMs;
+  return (
+    `${label("Exposure")} broken ${scenario.toVersion} answered ${broken.count} of ${scenario.summary.total} requests for ${broken.lastAt - broken.firstAt} ms, from the first weight change to the rollback; ${scenario.fromVersion} answered the rest.` +
+    (overlap === undefined
+      ? ""
+      : ` The "overlap ${overlap} ms" above runs from the first broken answer to the last ${scenario.fromVersion} answer, which after a rollback is the end of watching: not a failure.`)
+  );
 }
 
 /** One scenario's report: heading, watcher summary, latency, verdict. */
