@@ -50,7 +50,7 @@ describe("the live hook in the program", function () {
         const fn = run(stack).named(T.fn, `${stack}-hook`);
         const c = parseConfig(stackFileRaw(stack)).liveCheck;
         assert.equal(fn.inputs.runtime, LAMBDA_RUNTIME);
-        assert.equal(fn.inputs.runtime, "nodejs22.x");
+        assert.equal(fn.inputs.runtime, "nodejs24.x");
         assert.equal(fn.inputs.handler, "index.handler");
         assert.equal(fn.inputs.name, `greenlight-${stack}-live-hook`);
         const expected = minimumLambdaTimeoutSeconds({
