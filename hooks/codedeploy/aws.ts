@@ -9,7 +9,13 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { clientOptions, type AwsClientConfig } from "../shared/aws";
 
-export { AwsRetryConfig, callAws, type SendOptions } from "../shared/aws";
+export {
+  AwsRetryConfig,
+  awsErrorName,
+  callAws,
+  classifyAwsError,
+  type SendOptions,
+} from "../shared/aws";
 
 /** The clients of the live hook. */
 export interface HookClients {
