@@ -26,6 +26,8 @@ import { nonBlank, truncate } from "../core/format";
 import { postToSlack, SLACK_WEBHOOK_GONE_STATUSES, type SlackPostResult } from "../core/slack";
 import type { LambdaDeps } from "../shared/runtime";
 import { afterDelivery, type AfterDelivery } from "../core/once";
+import type { RetryPolicy } from "../core/retry";
+import { awsTimeoutsFromEnv } from "../shared/aws";
 import type { HookClients } from "./aws";
 import {
   LifecycleStatus,
@@ -71,6 +73,16 @@ export const CODEDEPLOY_HOOK_TIMEOUT_MS = 60 * 60 * 1000;
 
 /** The Slack post and the release record end this long before the Lambda's own timeout. */
 export const SLACK_MARGIN_MS = 500;
+
+/**
+ * The retry policy of the hook's own retry loops around AWS calls: one loop attempt lets the SDK
+ * abandon a hung HTTP attempt and retry it once (two attempt timeouts and a connection timeout).
+ * Pure.
+ */
+export function awsRetryPolicy(env: HookDeps["env"]): Partial<RetryPolicy> {
+  const timeouts = awsTimeoutsFromEnv(env);
+  return { attemptTimeoutMs: 2 * timeouts.attemptTimeoutMs + timeouts.connectionTimeoutMs };
+}
 
 /** What the notice says when CodeDeploy could not be told. Pure. */
 export function undeliveredConsequence(rollbackAt: number): string {
@@ -150,7 +162,7 @@ export async function runAfterAllowTraffic(
     if (check.foreign === undefined) {
       delivery = await reportLifecycleStatus(
         deps.clients.codeDeploy,
-        { ...ids, status, stopBy: reportStopBy },
+        { ...ids, status, stopBy: reportStopBy, policy: awsRetryPolicy(deps.env) },
         { clock: deps.clock, logger },
       );
     }
@@ -338,7 +350,7 @@ async function checkDeployment(
     // Every AWS call before the report is cut off when the reserve begins.
     const work = deadlineSignal(clock, reportBy - clock.now());
     try {
-      const retry = { clock, stopBy: reportBy };
+      const retry = { clock, stopBy: reportBy, policy: awsRetryPolicy(deps.env) };
       if (settings.owner === undefined) {
         logger.warn("hook.owner-unchecked", {
           reason: `${HookEnv.application} and ${HookEnv.deploymentGroups} are not set`,

@@ -63,6 +63,9 @@ export type RetryResult<T> =
       readonly uncertain: boolean;
     };
 
+/** The time kept for the last attempt when a backoff would run past the window. */
+export const LAST_ATTEMPT_ROOM_MS = 1000;
+
 /** The backoff before attempt `index + 1` (full jitter). Pure given `random`. */
 export function backoffDelay(
   index: number,
@@ -71,7 +74,8 @@ export function backoffDelay(
   random: number,
 ): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(index, 20));
-  const jittered = Math.round(ceiling * random);
+  // Never 0: an attempt that fails at once must not spin.
+  const jittered = Math.max(Math.round(ceiling * random), Math.ceil(policy.baseDelayMs / 4));
   return failure === "throttled" ? Math.max(policy.throttleDelayMs, jittered) : jittered;
 }
 
@@ -103,8 +107,11 @@ export async function retryWithin<T>(
         return { ok: false, error, attempts: index + 1, reason: "final", uncertain };
       }
       if (failure === "retry") uncertain = true;
-      const delay = backoffDelay(index, failure, policy, random());
-      if (clock.now() + delay >= request.stopBy) {
+      // The last wait is cut so that one more attempt still fits before the window ends.
+      const room = Math.min(policy.attemptTimeoutMs, LAST_ATTEMPT_ROOM_MS);
+      const latest = request.stopBy - room - clock.now();
+      const delay = Math.min(backoffDelay(index, failure, policy, random()), latest);
+      if (latest <= 0) {
         return { ok: false, error, attempts: index + 1, reason: "window", uncertain };
       }
       request.onRetry?.(error, index, delay);

@@ -7,12 +7,17 @@ import { raceAbort } from "../core/clock";
 import type { Clock } from "../core/clock";
 import { retryWithin, type AttemptFailure, type RetryPolicy } from "../core/retry";
 
-/** The retry configuration of every client: throttling (`ThrottlingException`, 429) and 5xx retry. */
+/**
+ * The retry configuration of every client: throttling (`ThrottlingException`, 429), 5xx, timeouts
+ * and network errors are retried with the SDK's standard backoff. Not `adaptive`: its client-side
+ * rate limiter can hold a call back for seconds after one throttling answer, which a hook with a
+ * deadline cannot afford; the hook's own loops (`retryAws`, the report) retry across their window.
+ */
 export const AwsRetryConfig = {
   /** Attempts per call, the first included. */
-  maxAttempts: 5,
-  /** Exponential backoff with jitter, plus a client-side rate limiter that slows down on throttling. */
-  retryMode: "adaptive",
+  maxAttempts: 3,
+  /** Exponential backoff with jitter. */
+  retryMode: "standard",
 } as const;
 
 /**
