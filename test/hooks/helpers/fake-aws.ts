@@ -67,6 +67,8 @@ export interface FakeAwsOptions {
 /** A report CodeDeploy received, and what became of it. */
 export interface ReportCall {
   readonly status: string;
+  /** When it arrived (epoch milliseconds). */
+  readonly at: number;
   readonly outcome: "accepted" | "refused" | Fault["kind"] | "error";
 }
 
@@ -108,20 +110,20 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
 
     if (fault?.kind === "hang") {
       if (operation === "PutLifecycleEventHookExecutionStatus") {
-        reports.push({ status: String(input.status), outcome: "hang" });
+        reports.push({ status: String(input.status), at: Date.now(), outcome: "hang" });
       }
       return;
     }
     if (fault?.kind === "reset") {
       if (operation === "PutLifecycleEventHookExecutionStatus") {
-        reports.push({ status: String(input.status), outcome: "reset" });
+        reports.push({ status: String(input.status), at: Date.now(), outcome: "reset" });
       }
       request.socket.destroy();
       return;
     }
     if (fault?.kind === "error") {
       if (operation === "PutLifecycleEventHookExecutionStatus") {
-        reports.push({ status: String(input.status), outcome: "error" });
+        reports.push({ status: String(input.status), at: Date.now(), outcome: "error" });
       }
       if (query === undefined) jsonError(response, fault.status, fault.type);
       else xmlError(response, fault.status, fault.type);
@@ -169,7 +171,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       case "PutLifecycleEventHookExecutionStatus": {
         const status = String(input.status);
         if (holds !== undefined) {
-          reports.push({ status, outcome: "refused" });
+          reports.push({ status, at: Date.now(), outcome: "refused" });
           answer(
             400,
             JSON.stringify({
@@ -182,7 +184,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
           return;
         }
         holds = status;
-        reports.push({ status, outcome: lose ? "lose" : "accepted" });
+        reports.push({ status, at: Date.now(), outcome: lose ? "lose" : "accepted" });
         json({ lifecycleEventHookExecutionId: input.lifecycleEventHookExecutionId });
         return;
       }
