@@ -23,9 +23,13 @@ import {
   mockAws,
   NEW_VERSION,
   OLD_VERSION,
-  REGION,
 } from "../test/hooks/helpers/aws-fixtures";
-import { outageFor, startFakeAws, UNAVAILABLE } from "../test/hooks/helpers/fake-aws";
+import {
+  fakeAwsHookEnv,
+  outageFor,
+  startFakeAws,
+  UNAVAILABLE,
+} from "../test/hooks/helpers/fake-aws";
 import { runBundle } from "../test/hooks/helpers/run-bundle";
 import { listen as listenLocal } from "../test/hooks/helpers/servers";
 
@@ -132,18 +136,11 @@ async function measureVerdictUnderOutage(
     await runBundle(code, {
       event: { DeploymentId: DEPLOYMENT_ID, LifecycleEventHookExecutionId: EXECUTION_ID },
       timeoutMs: 30_000,
-      env: {
-        AWS_ENDPOINT_URL: aws.url,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "not-a-secret",
-        [HookEnv.environment]: "dev",
-        [HookEnv.slackSecretArn]: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack",
-        [HookEnv.probeConsecutive]: "2",
+      env: fakeAwsHookEnv(aws, {
         [HookEnv.probeIntervalMs]: "100",
         [HookEnv.probeDeadlineMs]: "5000",
         [HookEnv.reportReserveMs]: "20000",
-      },
+      }),
     });
     const accepted = aws.reports.filter((report) => report.outcome === "accepted");
     const first = aws.reports[0]?.at ?? 0;

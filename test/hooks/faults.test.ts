@@ -7,6 +7,7 @@ import {
   always,
   APPLICATION,
   DEPLOYMENT_GROUP,
+  fakeAwsHookEnv,
   firstCalls,
   HANG,
   LOSE,
@@ -18,7 +19,7 @@ import {
   type FakeAws,
   type FakeAwsOptions,
 } from "./helpers/fake-aws";
-import { DEPLOYMENT_ID, EXECUTION_ID, NEW_VERSION, REGION } from "./helpers/aws-fixtures";
+import { DEPLOYMENT_ID, EXECUTION_ID, NEW_VERSION } from "./helpers/aws-fixtures";
 import { runBundle, type BundleRun } from "./helpers/run-bundle";
 import { listen, WEBHOOK_PATH, type LocalServer } from "./helpers/servers";
 
@@ -131,14 +132,7 @@ async function runCase(c: Case = {}): Promise<CaseResult> {
     const run = await runBundle(code, {
       event: { DeploymentId: DEPLOYMENT_ID, LifecycleEventHookExecutionId: EXECUTION_ID },
       timeoutMs: TIMEOUT_MS,
-      env: {
-        AWS_ENDPOINT_URL: aws.url,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "not-a-secret",
-        [HookEnv.environment]: "dev",
-        [HookEnv.slackSecretArn]: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack",
-        [HookEnv.probeConsecutive]: "2",
+      env: fakeAwsHookEnv(aws, {
         [HookEnv.probeIntervalMs]: "50",
         [HookEnv.probeTimeoutMs]: "500",
         [HookEnv.probeDeadlineMs]: "2500",
@@ -149,7 +143,7 @@ async function runCase(c: Case = {}): Promise<CaseResult> {
         [AwsTimeoutEnv.connectionTimeoutMs]: "300",
         [AwsTimeoutEnv.attemptTimeoutMs]: "400",
         ...c.env,
-      },
+      }),
     });
     const events = (name: string) => run.logs.filter((line) => line.event === name);
     return { run, aws, slack: servers.slack, version: servers.version, events };

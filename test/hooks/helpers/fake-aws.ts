@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { HookEnv } from "../../../hooks/codedeploy/settings";
 import {
   APPLICATION,
   BLUE_TG,
@@ -12,6 +13,7 @@ import {
   IMAGE_URI,
   LISTENER_ARN,
   LOAD_BALANCER_ARN,
+  REGION,
   TASK_DEFINITION_ARN,
 } from "./aws-fixtures";
 
@@ -322,3 +324,23 @@ export const RESET: Fault = { kind: "reset" };
 export const LOSE: Fault = { kind: "lose" };
 
 export { APPLICATION, DEPLOYMENT_GROUP };
+
+/**
+ * The environment of a bundled hook run against the fake: the SDK pointed at it with test
+ * credentials, the dev environment, the Slack secret, two answers in a row, plus `settings`.
+ */
+export function fakeAwsHookEnv(
+  aws: Pick<FakeAws, "url">,
+  settings: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: aws.url,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "not-a-secret",
+    [HookEnv.environment]: "dev",
+    [HookEnv.slackSecretArn]: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack",
+    [HookEnv.probeConsecutive]: "2",
+    ...settings,
+  };
+}
