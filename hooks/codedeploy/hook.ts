@@ -1,12 +1,14 @@
 /**
- * The CodeDeploy AfterAllowTraffic live hook, as a plain function of its dependencies: resolve the
- * deployment, run the platform-free live check, report `Succeeded` or `Failed` to CodeDeploy exactly
- * once (from a `finally`, with time in reserve), then post the Slack notice and, when the deployment
- * went live, record the release in Parameter Store (the two side by side).
+ * The CodeDeploy AfterAllowTraffic live hook, as a plain function of its dependencies: check that
+ * the deployment is this stack's, resolve it, run the platform-free live check, report `Succeeded`
+ * or `Failed` to CodeDeploy from a `finally` (retried with backoff across the report window until
+ * it lands once, see `./report`), then post the Slack notice and, when the deployment went live,
+ * record the release in Parameter Store (the two side by side).
  *
  * The report comes before the Slack post and the record: CodeDeploy moves on (or starts rolling
  * back) without waiting for either, a Slack or Parameter Store outage cannot touch the deployment's
- * outcome, and a failure notice that says "CodeDeploy is rolling back" is true when it arrives.
+ * outcome, and the notice says what CodeDeploy holds: live, failed and rolling back, or that it
+ * could not be told. Only the invocation whose report CodeDeploy took posts (`../core/once`).
  */
 import { deadlineSignal } from "../core/clock";
 import { codeDeployConsoleUrl } from "../core/console";

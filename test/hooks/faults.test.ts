@@ -32,7 +32,7 @@ import { listen, WEBHOOK_PATH, type LocalServer } from "./helpers/servers";
  */
 
 /** The simulated Lambda timeout, and the reserves inside it (short, so the file stays quick). */
-const TIMEOUT_MS = 9000;
+const TIMEOUT_MS = 12_000;
 const REPORT_RESERVE_MS = 6000;
 const NOTICE_RESERVE_MS = 1500;
 /** A process that read a 50 MB body whole would grow by more than this. */
