@@ -39,6 +39,12 @@ async function main(argv: readonly string[]): Promise<number> {
       target: `≤ ${(hook.flipToSlack.budgetMs / 1000).toFixed(1)} s`,
       ok: hook.flipToSlack.ok,
     },
+    {
+      measure: "CodeDeploy unavailable for 3 s → the report lands",
+      value: `${(hook.verdictUnderOutage.ms / 1000).toFixed(2)} s after the first try, ${hook.verdictUnderOutage.reportCalls} calls, ${hook.verdictUnderOutage.accepted} accepted, ${hook.verdictUnderOutage.notices} notice`,
+      target: "lands once, one notice",
+      ok: hook.verdictUnderOutage.ok,
+    },
   );
 
   const app = await benchApp();

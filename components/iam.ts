@@ -76,6 +76,10 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
   "ec2:DeleteNetworkInterface",
   "ec2:DescribeNetworkInterfaces",
   "ec2:UnassignPrivateIpAddresses",
+  // No resource type in the Service Authorization Reference (see components/liveHook.ts).
+  "codedeploy:BatchGetDeploymentTargets",
+  "codedeploy:ListDeploymentTargets",
+  "codedeploy:PutLifecycleEventHookExecutionStatus",
   "ecr:GetAuthorizationToken",
   "ecs:DescribeTaskDefinition",
   "ecs:RegisterTaskDefinition",

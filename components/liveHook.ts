@@ -158,6 +158,9 @@ export class LiveHook extends pulumi.ComponentResource {
       [HookEnv.probeTimeoutMs]: String(settings.probe.timeoutMs),
       [HookEnv.probeDeadlineMs]: String(settings.probe.deadlineMs),
       [HookEnv.reportReserveMs]: String(settings.reportReserveMs),
+      // The hook acts on this stack's deployments only (one deployment group per service).
+      [HookEnv.application]: args.applicationName,
+      [HookEnv.deploymentGroups]: args.services.join(","),
     };
     if (secret) variables[HookEnv.slackSecretArn] = secret.arn;
     if (args.probeHost) variables[HookEnv.probeHost] = args.probeHost;
@@ -211,14 +214,29 @@ interface LiveHookPermissions {
 export function liveHookStatements(p: LiveHookPermissions): Statement[] {
   const statements: Statement[] = [
     {
+      Sid: "ReadDeployments",
+      Effect: "Allow",
+      Action: ["codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"],
+      Resource: p.deploymentGroupArns,
+    },
+    {
       Sid: "AnswerDeployments",
       Effect: "Allow",
       Action: [
-        "codedeploy:GetDeployment",
-        "codedeploy:GetDeploymentGroup",
         "codedeploy:PutLifecycleEventHookExecutionStatus",
+        "codedeploy:ListDeploymentTargets",
+        "codedeploy:BatchGetDeploymentTargets",
       ],
-      Resource: p.deploymentGroupArns,
+      // Sources disagree on whether these support resource-level permissions: the Service
+      // Authorization Reference ("Actions, resources, and condition keys for AWS CodeDeploy",
+      // list_awscodedeploy.html) lists no resource type for any of the three, so only "*" can
+      // match; CodeDeploy's user guide ("CodeDeploy permissions reference") scopes
+      // PutLifecycleEventHookExecutionStatus to a deployment group ARN. "*" is the one form that
+      // works under both readings (a deployment-group ARN would deny every report under the
+      // first, and the deployment would wait an hour and roll back). The hook itself answers
+      // only this stack's application and deployment groups (GREENLIGHT_CODEDEPLOY_APPLICATION,
+      // GREENLIGHT_DEPLOYMENT_GROUPS), checked before it probes.
+      Resource: "*",
     },
     {
       Sid: "ReadTaskDefinitionsAndTargets",

@@ -75,7 +75,14 @@ describe("hooks/codedeploy AfterAllowTraffic (mocked AWS, real HTTP on 127.0.0.1
         .entries()
         .map((entry) => entry.event)
         .filter((event) => event.startsWith("hook.")),
-      ["hook.start", "hook.resolved", "hook.verdict", "hook.reported"],
+      [
+        "hook.start",
+        "hook.owner-unchecked",
+        "hook.resolved",
+        "hook.verdict",
+        "hook.reported",
+        "hook.after-report",
+      ],
     );
   });
 
