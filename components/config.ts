@@ -5,6 +5,26 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Cidr, cidrProblem, contains, formatCidr, overlaps, parseCidr, subnet } from "./cidr";
+import {
+  certificateRegionProblem,
+  DNS_NAME,
+  parseDomain,
+  tlsProblems,
+  usesHttps,
+  type DomainConfig,
+} from "./domainRules";
+import {
+  checkEnvironment,
+  kmsKeyProblem,
+  parseAutoscaling,
+  parsePermissions,
+  parseSecrets,
+  type AutoscalingConfig,
+  type ServicePermissions,
+  type ServiceSecret,
+} from "./serviceRules";
+
+export type { AutoscalingConfig, DomainConfig, ServicePermissions, ServiceSecret };
 
 /** The config namespace: the project name in `Pulumi.yaml`. */
 export const NAMESPACE = "greenlight";
@@ -115,6 +135,11 @@ export interface LoadBalancerConfig {
    * live hook probes it (with each listener's port) instead of the ALB's own name.
    */
   readonly domainName?: string;
+  /**
+   * Greenlight creates the certificate (ACM, DNS-validated in `zone`) and the A/AAAA alias
+   * records for `name`; `domainName` is then `domain.name`. @default - none
+   */
+  readonly domain?: DomainConfig;
 }
 
 export interface DeploymentConfig {
@@ -147,6 +172,21 @@ export interface ServiceConfig {
   readonly versionPath: string;
   /** Plain (non-secret) container environment. */
   readonly environment: Readonly<Record<string, string>>;
+  // Runtime keys (rules in serviceRules.ts).
+  /** Container variables ECS reads from Secrets Manager or SSM at task start. @default [] */
+  readonly secrets: readonly ServiceSecret[];
+  /** The customer managed KMS key of those secrets (kms:Decrypt). @default - AWS managed keys */
+  readonly secretsKmsKeyArn?: string;
+  /** The task role's statements and managed policies. @default - no permissions */
+  readonly permissions: ServicePermissions;
+  /** Target tracking on the desired count. @default - a fixed desiredCount */
+  readonly autoscaling?: AutoscalingConfig;
+  /** ECS Exec (`aws ecs execute-command`) into the service's tasks. @default false */
+  readonly exec: boolean;
+  /** Seconds ECS ignores failing ALB health checks of a new task. @default 30 */
+  readonly healthCheckGracePeriodSeconds: number;
+  /** Seconds between SIGTERM and SIGKILL when a task stops (Fargate: 2–120). @default 30 */
+  readonly stopTimeoutSeconds: number;
 }
 
 export interface SourceConfig {
@@ -338,14 +378,23 @@ export function parseConfig(raw: RawConfig): GreenlightConfig {
 export function loadConfig(
   all: Readonly<Record<string, string>> = pulumi.runtime.allConfig(),
 ): GreenlightConfig {
-  const webhookProblem = slackWebhookProblem(all[`${NAMESPACE}:${SLACK_WEBHOOK_KEY}`]);
+  const raw = readStackConfig(all);
+  const lb = raw.loadBalancer as Record<string, unknown> | undefined;
+  const extra = [
+    slackWebhookProblem(all[`${NAMESPACE}:${SLACK_WEBHOOK_KEY}`]),
+    certificateRegionProblem(
+      `${NAMESPACE}:loadBalancer.certificateArn`,
+      typeof lb?.certificateArn === "string" ? lb.certificateArn : undefined,
+      all["aws:region"],
+    ),
+  ].filter((p): p is string => p !== undefined);
   try {
-    const config = parseConfig(readStackConfig(all));
-    if (webhookProblem) throw new ConfigError([webhookProblem]);
+    const config = parseConfig(raw);
+    if (extra.length > 0) throw new ConfigError(extra);
     return config;
   } catch (e) {
-    if (e instanceof ConfigError && webhookProblem && !e.problems.includes(webhookProblem)) {
-      throw new ConfigError([...e.problems, webhookProblem]);
+    if (e instanceof ConfigError && extra.some((p) => !e.problems.includes(p))) {
+      throw new ConfigError([...e.problems, ...extra.filter((p) => !e.problems.includes(p))]);
     }
     throw e;
   }
@@ -514,6 +563,7 @@ function readLoadBalancer(r: Reader, root: Obj, isProd: boolean): LoadBalancerCo
     "idleTimeoutSeconds",
     "deletionProtection",
     "domainName",
+    "domain",
   ]);
   const certificateArn = r.string(lb, "certificateArn", {
     pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
@@ -526,6 +576,16 @@ function readLoadBalancer(r: Reader, root: Obj, isProd: boolean): LoadBalancerCo
     r.problem(
       `${lb.path}.testIngressCidrs includes 0.0.0.0/0; in prod the test listener serves unreleased versions and must never be open to anywhere: list your office or VPN ranges.`,
     );
+  }
+  const domain = parseDomain(`${lb.path}.domain`, lb.value.domain);
+  domain.problems.forEach((p) => r.problem(p));
+  const domainName = r.string(lb, "domainName", {
+    pattern: DNS_NAME,
+    patternHelp: "use a lower-case DNS name such as shop.example.com (no scheme, port or path)",
+  });
+  const tls = { certificateArn, domainName, domain: domain.value };
+  if (lb.value.domain === undefined || domain.value !== undefined) {
+    tlsProblems(lb.path, tls).forEach((p) => r.problem(p));
   }
   return {
     internal: r.boolean(lb, "internal", false),
@@ -546,10 +606,8 @@ function readLoadBalancer(r: Reader, root: Obj, isProd: boolean): LoadBalancerCo
       integer: true,
     })!,
     deletionProtection: r.boolean(lb, "deletionProtection", isProd),
-    domainName: r.string(lb, "domainName", {
-      pattern: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-      patternHelp: "use a lower-case DNS name such as shop.example.com (no scheme, port or path)",
-    }),
+    domainName: domain.value?.name ?? domainName,
+    domain: domain.value,
   };
 }
 
@@ -641,7 +699,7 @@ function readServices(r: Reader, root: Obj, lb: LoadBalancerConfig): ServiceConf
   const seenNames = new Map<string, number>();
   const seenPorts = new Map<number, string>();
   const reserved = new Map<number, string>();
-  if (lb.certificateArn && lb.httpRedirect) {
+  if (usesHttps(lb) && lb.httpRedirect) {
     reserved.set(80, `${root.path}loadBalancer.httpRedirect`);
   }
   value.forEach((item, index) => {
@@ -659,6 +717,13 @@ function readServices(r: Reader, root: Obj, lb: LoadBalancerConfig): ServiceConf
       "healthCheckPath",
       "versionPath",
       "environment",
+      "secrets",
+      "secretsKmsKeyArn",
+      "permissions",
+      "autoscaling",
+      "exec",
+      "healthCheckGracePeriodSeconds",
+      "stopTimeoutSeconds",
     ]);
     if (!s.present) return;
     const name = r.string(s, "name", { required: true }) ?? `service${index}`;
@@ -684,7 +749,7 @@ function readServices(r: Reader, root: Obj, lb: LoadBalancerConfig): ServiceConf
     const dockerfile = r.repoPath(s, "dockerfile", false) ?? `${sourcePath}/Dockerfile`;
     const port = { min: 1, max: 65535, integer: true, rangeHelp: "ports go from 1 to 65535" };
     const containerPort = r.number(s, "containerPort", { required: true, ...port }) ?? 8080;
-    const defaultProd = lb.certificateArn ? 443 : 80;
+    const defaultProd = usesHttps(lb) ? 443 : 80;
     const prodPort =
       r.number(s, "prodPort", {
         default: index === 0 ? defaultProd : undefined,
@@ -729,6 +794,26 @@ function readServices(r: Reader, root: Obj, lb: LoadBalancerConfig): ServiceConf
     const healthCheckPath = r.urlPath(s, "healthCheckPath", "/health");
     const versionPath = r.urlPath(s, "versionPath", "/version");
     const environment = r.stringMap(s, "environment");
+    // Runtime keys: the rules live in serviceRules.ts.
+    const secrets = parseSecrets(`${s.path}.secrets`, s.value.secrets);
+    const permissions = parsePermissions(`${s.path}.permissions`, s.value.permissions);
+    const explicitCount = s.value.desiredCount === undefined ? undefined : desiredCount;
+    const autoscaling = parseAutoscaling(
+      `${s.path}.autoscaling`,
+      s.value.autoscaling,
+      explicitCount,
+    );
+    [
+      ...checkEnvironment(
+        `${s.path}.environment`,
+        environment,
+        secrets.value.map((x) => x.name),
+      ).filter((p) => !r.problems.includes(p)),
+      ...secrets.problems,
+      kmsKeyProblem(`${s.path}.secretsKmsKeyArn`, s.value.secretsKmsKeyArn),
+      ...permissions.problems,
+      ...autoscaling.problems,
+    ].forEach((p) => p !== undefined && r.problem(p));
     services.push({
       name,
       sourcePath,
@@ -739,10 +824,29 @@ function readServices(r: Reader, root: Obj, lb: LoadBalancerConfig): ServiceConf
       testPort,
       cpu,
       memory,
-      desiredCount,
+      desiredCount:
+        autoscaling.value && explicitCount === undefined ? autoscaling.value.min : desiredCount,
       healthCheckPath,
       versionPath,
       environment,
+      secrets: secrets.value,
+      secretsKmsKeyArn: s.value.secretsKmsKeyArn as string | undefined,
+      permissions: permissions.value,
+      autoscaling: autoscaling.value,
+      exec: r.boolean(s, "exec", false),
+      healthCheckGracePeriodSeconds: r.number(s, "healthCheckGracePeriodSeconds", {
+        default: 30,
+        min: 0,
+        max: 3600,
+        integer: true,
+      })!,
+      stopTimeoutSeconds: r.number(s, "stopTimeoutSeconds", {
+        default: 30,
+        min: 2,
+        max: 120,
+        integer: true,
+        rangeHelp: "Fargate waits at most 120 s after SIGTERM",
+      })!,
     });
   });
   return services;

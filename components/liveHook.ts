@@ -8,6 +8,7 @@ import type { Statement } from "./iam";
 import { greenlightFunction, readSecretStatement } from "./lambda";
 import { portRule, type PortRuleArgs } from "./securityGroups";
 import type { Tags } from "./tags";
+import { teardownPolicy } from "./teardown";
 
 export interface LiveHookArgs {
   readonly environment: string;
@@ -60,7 +61,7 @@ export class LiveHook extends pulumi.ComponentResource {
         `${name}-slack`,
         {
           description: `Slack incoming webhook of Greenlight's ${args.environment} notices`,
-          recoveryWindowInDays: args.environment === "prod" ? 30 : 0,
+          recoveryWindowInDays: teardownPolicy(args.environment).secretRecoveryDays,
           tags,
         },
         { parent: this },

@@ -31,6 +31,7 @@ function template(): RegisterTaskDefinitionCommandInput {
     taskRoleArn: "arn:aws:iam::123456789012:role/web-task",
     logGroupName: "/greenlight/dev/web",
     region: "eu-west-1",
+    accountId: "123456789012",
     repositoryUrl: "https://github.com/acme/greenlight-services",
   });
 }

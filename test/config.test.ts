@@ -102,8 +102,14 @@ describe("stack configuration", () => {
       [dev, staging, prod].map((c) => c.deployment.trafficShifting.type),
       ["AllAtOnce", "Linear", "Canary"],
     );
-    assert.ok(prod.loadBalancer.certificateArn);
-    assert.equal(dev.loadBalancer.certificateArn, undefined);
+    assert.deepEqual(prod.loadBalancer.domain, {
+      zone: { name: "example.com" },
+      name: "shop.example.com",
+    });
+    assert.equal(prod.loadBalancer.domainName, "shop.example.com");
+    assert.equal(prod.loadBalancer.certificateArn, undefined);
+    assert.equal(dev.loadBalancer.domain, undefined);
+    assert.ok(prod.services.every((s) => s.autoscaling !== undefined && s.secrets.length > 0));
   });
 
   describe("rejects, naming the key and the fix,", () => {

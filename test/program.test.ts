@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { parseConfig } from "../components/config";
+import { usesHttps } from "../components/domainRules";
 import { HEALTH_CHECK, TLS_POLICY } from "../components/loadBalancer";
 import { WILDCARD_RESOURCE_ACTIONS } from "../components/iam";
 import { lifecyclePolicy } from "../components/registry";
@@ -81,9 +82,10 @@ describe("the Greenlight program", function () {
         for (const s of services) {
           assert.deepEqual(s.inputs.deploymentController, { type: "CODE_DEPLOY" });
           assert.equal(s.inputs.launchType, "FARGATE");
+          const autoscaled = config().services.find((c) => c.name === s.inputs.name)!.autoscaling;
           assert.deepEqual(
             [...s.ignoreChanges].sort(),
-            [...CODEDEPLOY_OWNED_SERVICE_FIELDS].sort(),
+            [...CODEDEPLOY_OWNED_SERVICE_FIELDS, ...(autoscaled ? ["desiredCount"] : [])].sort(),
           );
           assert.ok(
             s.ignoreChanges.includes("taskDefinition") && s.ignoreChanges.includes("loadBalancers"),
@@ -125,7 +127,12 @@ describe("the Greenlight program", function () {
 
       it("gives each service a production and a test listener on blue, ignoring default-action changes", () => {
         const c = config();
-        const https = c.loadBalancer.certificateArn !== undefined;
+        const https = usesHttps(c.loadBalancer);
+        const certificateArn =
+          c.loadBalancer.certificateArn ??
+          (c.loadBalancer.domain
+            ? run(stack).named("aws:acm/certificate:Certificate", `${stack}-certificate`).state.arn
+            : undefined);
         for (const service of c.services) {
           const blueArn = run(stack).named(T.tg, `${service.name}-blue`).state.arn;
           for (const [role, port] of [
@@ -135,7 +142,7 @@ describe("the Greenlight program", function () {
             const l = run(stack).named(T.listener, `${service.name}-${role}`);
             assert.equal(l.inputs.port, port);
             assert.equal(l.inputs.protocol, https ? "HTTPS" : "HTTP");
-            assert.equal(l.inputs.certificateArn, c.loadBalancer.certificateArn);
+            assert.equal(l.inputs.certificateArn, certificateArn);
             assert.equal(l.inputs.sslPolicy, https ? TLS_POLICY : undefined);
             assert.deepEqual(l.inputs.defaultActions, [
               { type: "forward", targetGroupArn: blueArn },
@@ -208,7 +215,7 @@ describe("the Greenlight program", function () {
           .filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0")
           .map((r) => r.inputs.fromPort);
         const allowed = new Set<number>(c.services.map((s) => s.prodPort));
-        if (c.loadBalancer.certificateArn) allowed.add(80);
+        if (usesHttps(c.loadBalancer)) allowed.add(80);
         for (const port of open) assert.ok(allowed.has(port), `port ${port} is open to anywhere`);
       });
 
@@ -388,16 +395,14 @@ describe("the Greenlight program", function () {
       it("exports the URLs, repositories, CodeDeploy names and console links a person needs", async () => {
         const c = config();
         const outputs = run(stack).outputs;
-        const scheme = c.loadBalancer.certificateArn ? "https" : "http";
+        const scheme = usesHttps(c.loadBalancer) ? "https" : "http";
+        const host =
+          c.loadBalancer.domainName?.replace(/\./g, "\\.") ??
+          `${stack}-alb-0a1b2c3-1234567890\\.eu-west-1\\.elb\\.amazonaws\\.com`;
         for (const service of c.services) {
           const o = outputs.services[service.name];
           const prodUrl = await value(o.prodUrl);
-          assert.match(
-            prodUrl,
-            new RegExp(
-              `^${scheme}://${stack}-alb-0a1b2c3-1234567890\\.eu-west-1\\.elb\\.amazonaws\\.com`,
-            ),
-          );
+          assert.match(prodUrl, new RegExp(`^${scheme}://${host}(:\\d+)?$`));
           const defaultPort = scheme === "https" ? 443 : 80;
           assert.equal(prodUrl.endsWith(`:${service.prodPort}`), service.prodPort !== defaultPort);
           assert.ok((await value(o.testUrl)).endsWith(`:${service.testPort}`));
@@ -465,7 +470,8 @@ describe("the Greenlight program", function () {
     const three = count(await runStack(servicesConfig(3), "dev"));
     const perService: Record<string, number> = {
       [T.service]: 1,
-      [T.taskDef]: 1,
+      // The template the pipeline renders, and the placeholder the service starts on.
+      [T.taskDef]: 2,
       [T.tg]: 2,
       [T.listener]: 2,
       [T.repo]: 1,

@@ -163,6 +163,7 @@ describe("the Greenlight policy pack", function () {
           raw.loadBalancer = {
             ...(raw.loadBalancer as object),
             certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+            domainName: "shop.example.com",
           };
           raw.services = ["a", "b", "c"].map((name, i) => ({
             name,
