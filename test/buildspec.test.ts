@@ -388,6 +388,10 @@ describe("the build's rendered files", () => {
           const [container] = rendered.containerDefinitions!;
           assert.deepEqual({ ...container, image: "" }, { ...pulumiContainer, image: "" });
           assert.equal(container.image, IMAGE_PLACEHOLDER);
+          // Secrets and the stop timeout reach CodeDeploy's revisions too, exactly as configured.
+          assert.deepEqual(container.secrets, pulumiContainer.secrets, `${svc.name}: secrets`);
+          assert.equal(container.secrets?.length ?? 0, svc.secrets.length, `${svc.name}: secrets`);
+          assert.equal(container.stopTimeout, svc.stopTimeoutSeconds);
         }
       });
     }
