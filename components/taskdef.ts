@@ -1,5 +1,6 @@
 /**
- * The task definition template. The Pulumi program registers it once with a bootstrap image; the
+ * The task definition template. The Pulumi program registers it once (image tag `bootstrap`, which
+ * nothing runs: a service starts on the placeholder below until its first release); the
  * pipeline renders the same template into `taskdef.json` with `<IMAGE1_NAME>` and the build
  * metadata, so CPU, memory, ports, logging and environment changes flow through CodeDeploy rather
  * than being reverted by the next `pulumi up`.
