@@ -13,8 +13,6 @@ import {
 } from "../components/taskdef";
 import { stackFileRaw } from "./harness";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- raw stack values */
-
 function service(patch: Record<string, unknown> = {}): ServiceConfig {
   const raw = stackFileRaw("dev");
   raw.services = [{ ...raw.services[0], ...patch }];
