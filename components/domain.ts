@@ -68,9 +68,11 @@ export interface DomainAliasArgs {
 }
 
 /**
- * `name` → the ALB: an A and an AAAA alias record (AAAA answers once the ALB has IPv6 addresses,
- * i.e. is dual-stack; an IPv4-only ALB has none to give). Aliases follow the ALB's changing
- * addresses and cost no queries.
+ * `name` → the ALB: an A and an AAAA alias record to the ALB's `dualstack.` name, which is how
+ * Route 53 resolves a load balancer's IPv6 addresses (AWS Knowledge Center "elb-configure-with-ipv6";
+ * aws-cdk's LoadBalancerTarget does the same). AAAA answers once the ALB is dual-stack; an
+ * IPv4-only ALB has no IPv6 address to give. Aliases follow the ALB's changing addresses and cost
+ * no queries.
  */
 export class DomainAlias extends pulumi.ComponentResource {
   public readonly fqdn: pulumi.Output<string>;
@@ -87,7 +89,7 @@ export class DomainAlias extends pulumi.ComponentResource {
             type,
             aliases: [
               {
-                name: args.loadBalancerDnsName,
+                name: pulumi.interpolate`dualstack.${args.loadBalancerDnsName}`,
                 zoneId: args.loadBalancerZoneId,
                 evaluateTargetHealth: true,
               },

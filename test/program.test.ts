@@ -843,7 +843,11 @@ describe("the Greenlight program", function () {
           name: "shop.example.com",
           type,
           aliases: [
-            { name: alb.state.dnsName, zoneId: ALB_HOSTED_ZONE_ID, evaluateTargetHealth: true },
+            {
+              name: `dualstack.${alb.state.dnsName}`,
+              zoneId: ALB_HOSTED_ZONE_ID,
+              evaluateTargetHealth: true,
+            },
           ],
         });
       }
