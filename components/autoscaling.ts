@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AutoscalingConfig } from "./serviceRules";
+import type { AutoscalingConfig } from "./config";
 import type { Tags } from "./tags";
 
 /** Seconds between scale-in steps (slow, so a short lull does not drop capacity). */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DomainConfig } from "./domainRules";
+import type { DomainConfig } from "./config";
 import type { Tags } from "./tags";
 
 export interface DomainCertificateArgs {

@@ -11,7 +11,7 @@ import {
   type LifecycleEvent,
 } from "./buildspec";
 import { commitUrlPrefix } from "../hooks/core/build-metadata";
-import type { PipelineConfig, ServiceConfig, SourceConfig } from "./config";
+import { isProduction, type PipelineConfig, type ServiceConfig, type SourceConfig } from "./config";
 import { policyDocument, roleWithPolicy, type Statement } from "./iam";
 import type { Tags } from "./tags";
 import { taskDefinitionInput } from "./taskdef";
@@ -439,7 +439,7 @@ export class Pipeline extends pulumi.ComponentResource {
         name: physicalName,
         pipelineType: "V2",
         // Production releases deploy one after another, in order; elsewhere the newest push wins.
-        executionMode: args.environment === "prod" ? "QUEUED" : "SUPERSEDED",
+        executionMode: isProduction(args.environment) ? "QUEUED" : "SUPERSEDED",
         roleArn: pipelineRole.arn,
         artifactStores: [{ type: "S3", location: delivery.artifactBucketName }],
         triggers: pipelineTriggers(service, source),

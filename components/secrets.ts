@@ -3,7 +3,7 @@
  * the execution role's statements, derived from the same references so they always agree.
  */
 import type { Statement } from "./iam";
-import type { SecretSource, ServiceSecret } from "./serviceRules";
+import type { SecretSource, ServiceSecret } from "./config";
 
 /** The ARN partition of a region: `aws`, `aws-cn` (China) or `aws-us-gov` (GovCloud). */
 export function partitionOf(region: string): string {

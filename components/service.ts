@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "./config";
+import type { PermissionStatement, ServiceConfig } from "./config";
 import { roleWithPolicy, type Statement } from "./iam";
 import { secretStatements, type SecretScope } from "./secrets";
-import type { PermissionStatement } from "./serviceRules";
 import type { Tags } from "./tags";
 import { placeholderContainer, taskDefinitionInput } from "./taskdef";
 

@@ -7,11 +7,7 @@
  * deleted secret stays recoverable for 30 days. Task definitions are never deregistered (CodeDeploy
  * rolls back to earlier revisions), in any stack.
  */
-
-/** Whether an environment is production: approvals, protection and retention follow from it. */
-export function isProduction(environment: string): boolean {
-  return environment === "prod" || environment === "production";
-}
+import { isProduction } from "./config/choices";
 
 export interface TeardownPolicy {
   /** ECR repositories are deleted with their images. */

@@ -13,6 +13,9 @@ export const AFTER_ALLOW_TRAFFIC_ENTRY = path.join(
   "after-allow-traffic.ts",
 );
 
+/** The entry point of the Amazon ECS lifecycle hook (native blue/green deployments). */
+export const ECS_LIFECYCLE_HOOK_ENTRY = path.join(__dirname, "ecs", "lifecycle-hook.ts");
+
 /** The entry point of the notifier (EventBridge events → Slack alerts). */
 export const NOTIFIER_ENTRY = path.join(__dirname, "notifier", "handler.ts");
 

@@ -1,13 +1,31 @@
 import { strict as assert } from "assert";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import {
   ConfigError,
+  MAX_LISTENERS_PER_ALB,
+  isProduction,
   loadConfig,
   parseConfig,
   predefinedShifting,
   type GreenlightConfig,
   type RawConfig,
 } from "../components/config";
-import { STACKS, runStack, stackFileRaw, toEngineConfig } from "./harness";
+import { nearestKey } from "../components/config/fields";
+import { limitProblems, loadBalancerUsage, maxServices } from "../components/config/limits";
+import { hookPlacement, resolveNetwork, zoneProblems } from "../components/config/rules";
+import {
+  REPO_ROOT,
+  STACKS,
+  TEST_WEBHOOK_TOKEN,
+  TEST_WEBHOOK_URL,
+  runStack,
+  stackFileRaw,
+  toEngineConfig,
+} from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw config is untyped YAML by nature */
 
@@ -36,6 +54,17 @@ function withService(patch: Record<string, unknown>): Record<string, any> {
   const raw = valid();
   raw.services = [{ ...raw.services[0], ...patch }];
   return raw;
+}
+
+/** `n` services with their own listener ports. */
+function services(n: number): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `svc${i}`,
+    sourcePath: `services/svc${i}`,
+    containerPort: 8080,
+    prodPort: 10000 + i,
+    testPort: 20000 + i,
+  }));
 }
 
 describe("stack configuration", () => {
@@ -490,6 +519,382 @@ describe("stack configuration", () => {
         'greenlight:services[0].exec must be true or false, not string "yes".',
         "greenlight:services[0].stopTimeoutSeconds is 300; Fargate waits at most 120 s after SIGTERM: use a value from 2 to 120.",
       ]);
+    });
+  });
+
+  describe("suggests the key a typo meant", () => {
+    it("in another case, for the secret webhook key too, without showing its value", () => {
+      const all = {
+        ...toEngineConfig(valid()),
+        "greenlight:slackWebhookURL": TEST_WEBHOOK_URL,
+      };
+      assert.throws(
+        () => loadConfig(all),
+        (e: ConfigError) => {
+          assert.deepEqual(e.problems, [
+            "greenlight:slackWebhookURL is not a Greenlight setting; did you mean slackWebhookUrl?",
+          ]);
+          assert.ok(!e.message.includes("hooks.slack.com"));
+          return true;
+        },
+      );
+    });
+
+    it("names a secret key's problem without its value", () => {
+      const raw = withService({ environment: { TOKEN: ["hunter2"] } });
+      const all = { ...toEngineConfig(raw), "greenlight:environment": "Prod_hunter2" };
+      assert.throws(
+        () => loadConfig(all, ["greenlight:environment", "greenlight:services"]),
+        (e: ConfigError) => {
+          assert.deepEqual(e.problems, [
+            "greenlight:environment is not valid (value and reason not shown: greenlight:environment is a secret); check it against the README's configuration reference.",
+            "greenlight:services[0].environment.TOKEN is not valid (value and reason not shown: greenlight:services is a secret); check it against the README's configuration reference.",
+          ]);
+          assert.ok(!e.message.includes("hunter2"));
+          return true;
+        },
+      );
+    });
+
+    it("one or two letters off, in any section", () => {
+      const raw = valid();
+      raw.network.natGateway = "single";
+      raw.source.branchs = ["main"];
+      raw.liveChek = {};
+      assert.deepEqual(problems(raw), [
+        "greenlight:network.natGateway is not a Greenlight setting; did you mean natGateways?",
+        "greenlight:source.branchs is not a Greenlight setting; did you mean branches?",
+        "greenlight:liveChek is not a Greenlight setting; did you mean liveCheck?",
+      ]);
+    });
+
+    it("lists the known keys when nothing is near", () => {
+      assert.deepEqual(problems({ ...valid(), alerts: { colour: "red" } }), [
+        "greenlight:alerts.colour is not a Greenlight setting; known settings: cpuPercent, memoryPercent, dedupWindowMinutes.",
+      ]);
+      assert.equal(nearestKey("zzzzzz", ["cpu", "memory"]), undefined);
+      assert.equal(nearestKey("MEMROY", ["cpu", "memory"]), "memory");
+    });
+  });
+
+  describe("reports bad values of every kind with the key and the fix", () => {
+    it("wrong types, empty values and whole numbers", () => {
+      const raw = withService({ desiredCount: "two", cpu: 256.5, environment: ["A=1"] });
+      raw.loadBalancer = { internal: "yes", prodIngressCidrs: "0.0.0.0/0" };
+      raw.keepImages = 2.5;
+      raw.source.repository = "";
+      assert.deepEqual(problems(raw), [
+        'greenlight:loadBalancer.internal must be true or false, not string "yes".',
+        'greenlight:loadBalancer.prodIngressCidrs must be a list, not string "0.0.0.0/0".',
+        "greenlight:keepImages is 2.5; use a whole number.",
+        "greenlight:services[0].cpu is 256.5; Fargate accepts 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+        'greenlight:services[0].desiredCount must be a number, not string "two".',
+        "greenlight:services[0].environment must be a map of NAME: value, not a list.",
+        'greenlight:source.repository must be a non-empty string, not string "".',
+      ]);
+    });
+
+    it("environment names and values a container cannot take", () => {
+      assert.deepEqual(
+        problems(withService({ environment: { "1X": "a", GREENLIGHT_SHA: "b", OK: { a: 1 } } })),
+        [
+          "greenlight:services[0].environment.1X is not a valid environment variable name; use letters, digits and underscores.",
+          "greenlight:services[0].environment.GREENLIGHT_SHA uses the GREENLIGHT_ prefix, which the pipeline reserves for build metadata; rename it.",
+          "greenlight:services[0].environment.OK must be a string, number or boolean, not a map.",
+        ],
+      );
+    });
+
+    it("repository paths outside the repository", () => {
+      assert.deepEqual(
+        problems(withService({ sourcePath: "/srv/app", sharedPaths: ["../libs"] })),
+        [
+          'greenlight:services[0].sourcePath is "/srv/app", an absolute path; give the folder relative to the repository root (e.g. services/api).',
+          'greenlight:services[0].sharedPaths[0] is "../libs", which climbs out of the repository with ".."; give a folder inside it.',
+        ],
+      );
+      assert.equal(
+        parseConfig(withService({ sourcePath: "app-sample/" })).services[0].sourcePath,
+        "app-sample",
+      );
+    });
+
+    it("a section that is not a map, and empty values as if unset", () => {
+      assert.deepEqual(problems({ ...valid(), deployment: ["AllAtOnce"] }), [
+        "greenlight:deployment must be a map of settings, not a list.",
+      ]);
+      const config = parseConfig({ ...valid(), pipeline: { approval: null }, keepImages: null });
+      assert.equal(config.pipeline.approval, false);
+      assert.equal(config.keepImages, 30);
+    });
+
+    it("a second service without its listener ports, and a clash with the redirect", () => {
+      const raw = valid();
+      raw.services.push({ name: "orders", sourcePath: "orders", containerPort: 8080 });
+      assert.deepEqual(problems(raw), [
+        "greenlight:services[1].prodPort is required; set it in the stack file.",
+        "greenlight:services[1].testPort is required; set it in the stack file.",
+      ]);
+      const tls = withService({ prodPort: 443, testPort: 80 });
+      tls.loadBalancer = {
+        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+        domainName: "shop.example.com",
+      };
+      assert.deepEqual(problems(tls), [
+        "greenlight:services[0].testPort is 80, already used by greenlight:loadBalancer.httpRedirect; every listener of the load balancer needs its own port.",
+      ]);
+    });
+
+    it("a new VPC without a block, and both a block and an existing VPC", () => {
+      const raw = valid();
+      delete raw.network.cidr;
+      assert.deepEqual(problems(raw), [
+        "greenlight:network.cidr is required; set it in the stack file.",
+      ]);
+      raw.network = {
+        cidr: "10.0.0.0/16",
+        vpcId: "vpc-0abc",
+        publicSubnetIds: ["subnet-1", "subnet-2"],
+      };
+      assert.deepEqual(problems(raw), [
+        "greenlight:network.cidr and greenlight:network.vpcId are both set; set cidr to create a VPC, or vpcId to use an existing one, not both.",
+        "greenlight:network.privateSubnetIds is required; set it to a list in the stack file.",
+      ]);
+    });
+
+    it("zones listed twice or more zones than the layout has", () => {
+      assert.deepEqual(zoneProblems(["eu-west-1a", "eu-west-1a"]), [
+        { path: [], message: "lists a zone twice; list each zone once." },
+      ]);
+      assert.deepEqual(zoneProblems(5), [
+        { path: [], message: "is 5; Greenlight lays out at most 4 zones: set 2, 3 or 4." },
+      ]);
+      assert.deepEqual(zoneProblems(3), []);
+    });
+  });
+
+  describe("one rule for production", () => {
+    it("treats prod and production alike, and nothing else", () => {
+      assert.deepEqual(["prod", "production", "prod2", "preprod", "dev"].map(isProduction), [
+        true,
+        true,
+        false,
+        false,
+        false,
+      ]);
+      const config = parseConfig({ ...valid(), environment: "production" });
+      assert.equal(config.pipeline.approval, true);
+      assert.equal(config.loadBalancer.deletionProtection, true);
+      assert.equal(config.logRetentionDays, 90);
+      assert.deepEqual(
+        problems({
+          ...valid(),
+          environment: "production",
+          loadBalancer: { testIngressCidrs: ["0.0.0.0/0"] },
+        }),
+        [
+          "greenlight:loadBalancer.testIngressCidrs includes 0.0.0.0/0; in prod the test listener serves unreleased versions and must never be open to anywhere: list your office or VPN ranges.",
+        ],
+      );
+    });
+
+    it("queues pipeline runs and keeps the buckets of a production stack", async () => {
+      const run = await runStack({ ...stackFileRaw("prod"), environment: "production" });
+      const pipelines = run.ofType("aws:codepipeline/pipeline:Pipeline");
+      assert.ok(pipelines.length > 0);
+      for (const p of pipelines) assert.equal(p.inputs.executionMode, "QUEUED");
+      for (const b of run.ofType("aws:s3/bucket:Bucket"))
+        assert.equal(b.inputs.forceDestroy, false);
+    });
+  });
+
+  describe("limits from AWS quotas", () => {
+    const open = { prodIngressCidrs: 1, testIngressCidrs: 0, redirect: false, natGateways: 1 };
+
+    it("holds 25 services on one ALB, 24 with the HTTPS redirect", () => {
+      const outside = { ...open, placement: { inVpc: false } as const };
+      assert.equal(maxServices(outside), MAX_LISTENERS_PER_ALB / 2);
+      assert.equal(maxServices({ ...outside, redirect: true }), 24);
+      const raw = { ...valid(), services: services(25) };
+      assert.equal(parseConfig(raw).services.length, 25);
+      assert.deepEqual(problems({ ...valid(), services: services(26) }), [
+        'greenlight:services lists 26 services; they need 52 listeners (a production and a test listener each) and an Application Load Balancer has at most 50 (the default quota), so this stack holds 25: split the services across stacks, or raise the "Listeners per Application Load Balancer" quota first.',
+      ]);
+    });
+
+    it("counts the security group rules each service and each range adds", () => {
+      // dev-like: one production range, one test range, the VPC; the hook outside the VPC.
+      const usage = loadBalancerUsage({
+        ...open,
+        testIngressCidrs: 1,
+        placement: { inVpc: false },
+      });
+      assert.deepEqual(usage.inboundRules, { perService: 3, fixed: 0 });
+      // Restricted production ranges: the hook's requests come from each NAT gateway.
+      const restricted = {
+        ...open,
+        prodIngressCidrs: 4,
+        testIngressCidrs: 2,
+        redirect: true,
+        natGateways: 3,
+        placement: { inVpc: true, admit: "natAddresses" } as const,
+      };
+      assert.deepEqual(loadBalancerUsage(restricted).inboundRules, {
+        perService: 4 + 2 + 1 + 3,
+        fixed: 4,
+      });
+      assert.equal(maxServices(restricted), 5);
+    });
+
+    it("counts exactly the rules the program gives the ALB's security group", async () => {
+      const raw = stackFileRaw("prod");
+      raw.loadBalancer.prodIngressCidrs = ["203.0.113.0/24", "198.51.100.0/24"];
+      const config = parseConfig(raw);
+      const run = await runStack(raw);
+      // The mocks name a resource's id after it: the ALB's group is `<environment>-alb`.
+      const rulesOf = (type: string) =>
+        run.ofType(type).filter((r) => r.inputs.securityGroupId === `${config.environment}-alb-id`);
+      const usage = loadBalancerUsage({
+        prodIngressCidrs: 2,
+        testIngressCidrs: config.loadBalancer.testIngressCidrs.length,
+        redirect: true,
+        natGateways: 3,
+        placement: config.liveCheck.placement,
+      });
+      const n = config.services.length;
+      assert.deepEqual(config.liveCheck.placement, { inVpc: true, admit: "natAddresses" });
+      assert.equal(
+        rulesOf("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").length,
+        usage.inboundRules.perService * n + usage.inboundRules.fixed,
+      );
+      assert.equal(
+        rulesOf("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").length,
+        usage.outboundRules.perService * n,
+      );
+      assert.equal(
+        run.ofType("aws:lb/listener:Listener").length,
+        usage.listeners.perService * n + usage.listeners.fixed,
+      );
+      assert.equal(run.ofType("aws:lb/targetGroup:TargetGroup").length, 2 * n);
+    });
+
+    it("rejects more ingress ranges than the ALB's security group takes, saying what to do", () => {
+      const raw: Record<string, any> = { ...valid(), services: services(6) };
+      raw.loadBalancer = {
+        testIngressCidrs: Array.from({ length: 9 }, (_, i) => `198.51.${i}.0/24`),
+      };
+      assert.deepEqual(problems(raw), [
+        "greenlight:services lists 6 services; the load balancer's security group would need 66 inbound rules (11 per service: one per production and test range, the VPC on the test port) and a security group has at most 60 (the default quota), so this stack holds 5: list fewer ingress ranges (a VPN or office range instead of many addresses), or split the services across stacks.",
+      ]);
+      assert.deepEqual(
+        limitProblems({ ...open, services: 5, testIngressCidrs: 9, placement: { inVpc: false } }),
+        [],
+      );
+    });
+  });
+
+  it("places the live hook where it reaches the production listener", () => {
+    const network = resolveNetwork({ cidr: "10.0.0.0/16", natGateways: "single" });
+    const lb = { internal: false, prodIngressCidrs: ["0.0.0.0/0"] };
+    assert.deepEqual(hookPlacement({ network, loadBalancer: lb } as any).placement, {
+      inVpc: false,
+    });
+    assert.deepEqual(
+      hookPlacement({
+        network,
+        loadBalancer: { ...lb, prodIngressCidrs: ["203.0.113.0/24"] },
+      } as any).placement,
+      { inVpc: true, admit: "natAddresses" },
+    );
+    assert.deepEqual(
+      hookPlacement({ network, loadBalancer: { ...lb, internal: true } } as any).placement,
+      {
+        inVpc: true,
+        admit: "hookSecurityGroup",
+      },
+    );
+  });
+  describe("under the Pulumi runner", () => {
+    /**
+     * What @pulumi/pulumi's cmd/run does with an error the program throws (run.js, its uncaught
+     * handler; index.js, its exit code): a RunError's message alone, anything else as "failed
+     * with an unhandled exception" and its stack. No engine here, so log.error prints to stderr.
+     */
+    const RUNNER = `
+      const { RunError } = require("@pulumi/pulumi/errors");
+      const log = require("@pulumi/pulumi/log");
+      const { defaultErrorMessage } = require("@pulumi/pulumi/cmd/run/error");
+      const reported = new Set();
+      const handler = (err) => {
+        if (reported.has(err)) return;
+        if (RunError.isInstance(err)) log.error(err.message);
+        else log.error("Running program 'index.ts' failed with an unhandled exception:\\n" + defaultErrorMessage(err));
+        reported.add(err);
+        process.exitCode = 32;
+      };
+      process.on("uncaughtException", handler);
+      process.on("unhandledRejection", handler);
+      Promise.resolve().then(() => require(process.env.PROGRAM));
+    `;
+
+    function runProgram(
+      config: Record<string, string>,
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-runner-"));
+      const script = path.join(dir, "runner.js");
+      fs.writeFileSync(script, RUNNER);
+      return new Promise((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ["-r", require.resolve("ts-node/register/transpile-only"), script],
+          {
+            cwd: REPO_ROOT,
+            env: {
+              PATH: process.env.PATH ?? "",
+              NODE_PATH: path.join(REPO_ROOT, "node_modules"),
+              PROGRAM: path.join(REPO_ROOT, "index.ts"),
+              PULUMI_CONFIG: JSON.stringify(config),
+              PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["greenlight:slackWebhookUrl"]),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve({ code, stdout, stderr });
+        });
+      });
+    }
+
+    it("makes ConfigError a RunError, which the runner prints without a stack", () => {
+      assert.ok(pulumi.RunError.isInstance(new ConfigError(["x"])));
+    });
+
+    it("prints every problem once, without a stack trace or the secret, and fails", async () => {
+      const raw = withService({ cpu: 300, cpus: 1 });
+      const config = {
+        ...toEngineConfig(raw),
+        "greenlight:slackWebhookUrl": `http://hooks.slack.com/services/T/B/${TEST_WEBHOOK_TOKEN}`,
+      };
+      const { code, stdout, stderr } = await runProgram(config);
+      assert.equal(stdout, "");
+      assert.equal(code, 32, stderr);
+      assert.equal(
+        stderr,
+        [
+          "error: [runtime] Greenlight's stack configuration has 3 problems:",
+          "  - greenlight:services[0].cpu is 300; Fargate accepts 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+          "  - greenlight:services[0].cpus is not a Greenlight setting; did you mean cpu?",
+          "  - greenlight:slackWebhookUrl is not an https:// webhook URL (value not shown: it is a secret); set it with pulumi config set --secret slackWebhookUrl https://hooks.slack.com/services/….",
+          "",
+        ].join("\n"),
+      );
+      assert.ok(!stderr.includes(TEST_WEBHOOK_TOKEN));
     });
   });
 });
