@@ -3,11 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
 import { HookDefaults, HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
-import { isProduction, type LiveCheckConfig } from "./config";
+import type { LiveCheckConfig } from "./config";
 import type { Statement } from "./iam";
 import { greenlightFunction, readSecretStatement } from "./lambda";
 import { portRule, type PortRuleArgs } from "./securityGroups";
 import type { Tags } from "./tags";
+import { teardownPolicy } from "./teardown";
 
 export interface LiveHookArgs {
   readonly environment: string;
@@ -60,7 +61,7 @@ export class LiveHook extends pulumi.ComponentResource {
         `${name}-slack`,
         {
           description: `Slack incoming webhook of Greenlight's ${args.environment} notices`,
-          recoveryWindowInDays: isProduction(args.environment) ? 30 : 0,
+          recoveryWindowInDays: teardownPolicy(args.environment).secretRecoveryDays,
           tags,
         },
         { parent: this },

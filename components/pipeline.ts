@@ -15,6 +15,7 @@ import { isProduction, type PipelineConfig, type ServiceConfig, type SourceConfi
 import { policyDocument, roleWithPolicy, type Statement } from "./iam";
 import type { Tags } from "./tags";
 import { taskDefinitionInput } from "./taskdef";
+import { teardownPolicy } from "./teardown";
 
 /** CodeBuild's Amazon Linux image with Docker, git, jq and the AWS CLI. */
 export const BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
@@ -62,7 +63,7 @@ export class Delivery extends pulumi.ComponentResource {
 
     const bucket = new aws.s3.Bucket(
       `${name}-artifacts`,
-      { forceDestroy: !isProduction(args.environment), tags },
+      { forceDestroy: teardownPolicy(args.environment).deleteArtifacts, tags },
       { parent: this },
     );
     this.artifactBucketName = bucket.bucket;
@@ -225,7 +226,7 @@ export class Pipeline extends pulumi.ComponentResource {
         args.executionRoleArn,
         args.taskRoleArn,
         args.logGroupName,
-        args.region,
+        pulumi.all([args.region, args.accountId]),
         pulumi.all(args.subnetIds),
         pulumi.all(args.securityGroupIds),
         pulumi.all(hookEntries.map(([, fn]) => fn)),
@@ -236,7 +237,7 @@ export class Pipeline extends pulumi.ComponentResource {
           executionRoleArn,
           taskRoleArn,
           logGroupName,
-          region,
+          [region, accountId],
           subnets,
           groups,
           hookFns,
@@ -256,6 +257,7 @@ export class Pipeline extends pulumi.ComponentResource {
                 taskRoleArn,
                 logGroupName,
                 region,
+                accountId,
                 repositoryUrl: source.repositoryUrl,
               }),
             ),

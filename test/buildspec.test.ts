@@ -31,6 +31,7 @@ function template(): RegisterTaskDefinitionCommandInput {
     taskRoleArn: "arn:aws:iam::123456789012:role/web-task",
     logGroupName: "/greenlight/dev/web",
     region: "eu-west-1",
+    accountId: "123456789012",
     repositoryUrl: "https://github.com/acme/greenlight-services",
   });
 }
@@ -387,6 +388,10 @@ describe("the build's rendered files", () => {
           const [container] = rendered.containerDefinitions!;
           assert.deepEqual({ ...container, image: "" }, { ...pulumiContainer, image: "" });
           assert.equal(container.image, IMAGE_PLACEHOLDER);
+          // Secrets and the stop timeout reach CodeDeploy's revisions too, exactly as configured.
+          assert.deepEqual(container.secrets, pulumiContainer.secrets, `${svc.name}: secrets`);
+          assert.equal(container.secrets?.length ?? 0, svc.secrets.length, `${svc.name}: secrets`);
+          assert.equal(container.stopTimeout, svc.stopTimeoutSeconds);
         }
       });
     }

@@ -70,8 +70,9 @@ describe("the live hook in the program", function () {
       it("keeps the webhook in Secrets Manager: only its ARN is in the environment", () => {
         const fn = run(stack).named(T.fn, `${stack}-hook`);
         const [secret] = run(stack).ofType(T.secret);
-        const c = parseConfig(stackFileRaw(stack)).liveCheck;
+        const { liveCheck: c, loadBalancer } = parseConfig(stackFileRaw(stack));
         assert.deepEqual(fn.inputs.environment.variables, {
+          ...(loadBalancer.domainName ? { [HookEnv.probeHost]: loadBalancer.domainName } : {}),
           [HookEnv.environment]: stack,
           [HookEnv.probeConsecutive]: String(c.consecutive),
           [HookEnv.probeIntervalMs]: String(c.intervalMs),
@@ -206,7 +207,13 @@ describe("the live hook in the program", function () {
 
   it("probes the configured domain, and outputs URLs on it", async () => {
     const raw = withWebhook("prod");
-    raw.loadBalancer = { ...raw.loadBalancer, domainName: "shop.example.com" };
+    // A certificate managed elsewhere, with the name it covers (prod as shipped uses domain).
+    raw.loadBalancer = {
+      ...raw.loadBalancer,
+      domain: undefined,
+      certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c",
+      domainName: "shop.example.com",
+    };
     const r = await runStack(raw, "prod");
     assert.equal(
       r.ofType(T.fn)[0].inputs.environment.variables[HookEnv.probeHost],

@@ -15,6 +15,9 @@ import {
   type SourceProvider,
   type TrafficShifting,
 } from "./choices";
+import { usesHttps, type TlsSettings } from "../domainRules";
+import { desiredCountProblems, environmentProblems } from "../serviceRules";
+import { teardownPolicy } from "../teardown";
 import { humanList } from "./fields";
 import { limitProblems } from "./limits";
 import { keyOf } from "./problems";
@@ -215,11 +218,24 @@ export function serviceNameProblems(name: string): Problem[] {
 
 type ParsedService = z.output<typeof serviceSchema>;
 
-/** Unique names, a trigger's path filter, Fargate's cpu/memory pairs. */
+/**
+ * Unique names, a trigger's path filter, Fargate's cpu/memory pairs, no secrets in the plain
+ * environment, and a desired count within the autoscaling range.
+ */
 export function servicesProblems(services: readonly ParsedService[]): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
   services.forEach((s, i) => {
+    const within = (path: Problem["path"]) => (p: Problem) =>
+      at([i, ...path, ...p.path], p.message);
+    problems.push(
+      ...environmentProblems(
+        s.environment,
+        s.secrets.map((x) => x.name),
+        ["services", i, "secrets"],
+      ).map(within(["environment"])),
+      ...desiredCountProblems(s.desiredCount, s.autoscaling).map(within([])),
+    );
     const previous = seen.get(s.name);
     if (previous !== undefined) {
       problems.push(
@@ -338,7 +354,7 @@ export function hookPlacement(c: Pick<Sections, "network" | "loadBalancer">): {
 
 /** Each service's listener ports: the first service has defaults, the others must say. */
 function listenerPorts(c: Sections) {
-  const defaultProd = c.loadBalancer.certificateArn ? 443 : 80;
+  const defaultProd = usesHttps(c.loadBalancer) ? 443 : 80;
   return c.services.map((s, i) => ({
     prodPort: s.prodPort ?? (i === 0 ? defaultProd : undefined),
     testPort: s.testPort ?? (i === 0 ? 8443 : undefined),
@@ -346,8 +362,8 @@ function listenerPorts(c: Sections) {
 }
 
 /** Whether port 80 carries the HTTP→HTTPS redirect listener. */
-export function redirects(lb: { certificateArn?: string; httpRedirect: boolean }): boolean {
-  return lb.certificateArn !== undefined && lb.httpRedirect;
+export function redirects(lb: TlsSettings & { httpRedirect: boolean }): boolean {
+  return usesHttps(lb) && lb.httpRedirect;
 }
 
 /** Production-only rules, listener ports, the hook's reach and the AWS limits. */
@@ -416,10 +432,12 @@ export function resolveConfig(c: Sections) {
     logRetentionDays: c.logRetentionDays ?? (production ? 90 : 14),
     loadBalancer: {
       ...c.loadBalancer,
-      deletionProtection: c.loadBalancer.deletionProtection ?? production,
+      deletionProtection:
+        c.loadBalancer.deletionProtection ?? teardownPolicy(c.environment).protectLoadBalancer,
     },
     services: c.services.map((s, i) => ({
       ...s,
+      desiredCount: s.desiredCount ?? s.autoscaling?.min ?? 2,
       prodPort: ports[i].prodPort ?? 0,
       testPort: ports[i].testPort ?? 0,
     })),
