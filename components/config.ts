@@ -174,6 +174,8 @@ export interface PipelineConfig {
   readonly artifactExpirationDays: number;
   /** CodeBuild compute type. @default BUILD_GENERAL1_SMALL */
   readonly buildComputeType: BuildComputeType;
+  /** Accept only promotions (`greenlight promote`): no push triggers, no builds. @default false */
+  readonly promoteOnly: boolean;
 }
 
 export const BUILD_COMPUTE_TYPES = [
@@ -823,6 +825,7 @@ function readPipeline(r: Reader, root: Obj, isProd: boolean): PipelineConfig {
     "approvalEmails",
     "artifactExpirationDays",
     "buildComputeType",
+    "promoteOnly",
   ]);
   return {
     approval: r.boolean(p, "approval", isProd),
@@ -840,6 +843,7 @@ function readPipeline(r: Reader, root: Obj, isProd: boolean): PipelineConfig {
     buildComputeType:
       r.choice(p, "buildComputeType", BUILD_COMPUTE_TYPES, "BUILD_GENERAL1_SMALL") ??
       "BUILD_GENERAL1_SMALL",
+    promoteOnly: r.boolean(p, "promoteOnly", false),
   };
 }
 
