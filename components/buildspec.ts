@@ -99,7 +99,9 @@ export const RELEASE_REF_DEFAULT = "source";
 /**
  * The pipeline variables of a promotion (`greenlight promote <from> <to>`): the environment the
  * release comes from, its image pinned by digest, the deployment that made it live there, and its
- * build metadata as JSON (version, commit, ref, refType, commitMessage, author). Their default,
+ * build metadata as base64 of JSON (version, commit, ref, refType, commitMessage, author): base64,
+ * because CodePipeline does not escape variable values inside the build action's
+ * EnvironmentVariables JSON (aws/aws-cdk#8458), and a commit message may hold quotes. Their default,
  * {@link PROMOTE_NONE}, means "not a promotion: build from source".
  */
 export const PromoteVariables = {
@@ -113,7 +115,7 @@ export const PROMOTE_NONE = "none";
 /** The build environment variable that makes a pipeline accept only promotions. */
 export const PROMOTE_ONLY_VARIABLE = "PROMOTE_ONLY";
 
-/** The metadata a promotion carries (`PROMOTE_METADATA`). */
+/** The metadata a promotion carries (`PROMOTE_METADATA`, as base64 of its JSON). */
 export interface PromoteMetadata {
   readonly version: string;
   readonly commit: string;
@@ -154,20 +156,24 @@ ${sourceMetadataScript()}fi
 function promoteMetadataScript(): string {
   const v = PromoteVariables;
   const field = (name: string, key: string, required = false) =>
-    `${name}="$(jq -${required ? "e" : ""}r '.${key}${required ? "" : ' // ""'} | strings' <<<"$${v.metadata}")"`;
+    `${name}="$(jq -${required ? "e" : ""}r '.${key}${required ? "" : ' // ""'} | strings' <<<"$PROMOTE_RELEASE")"`;
   return `  echo "Greenlight: promoting from $${v.from} (deployment \${${v.deployment}:-unknown}): no build"
   if ! [[ "$${v.from}" =~ ^[A-Za-z0-9_.-]+$ ]]; then echo "Greenlight: ${v.from} is not an environment name" >&2; exit 1; fi
   PROMOTE_IMAGE_PATTERN='${ECR_DIGEST_URI_PATTERN}'
   if ! [[ "\${${v.image}:-}" =~ $PROMOTE_IMAGE_PATTERN ]]; then
     echo "Greenlight: ${v.image} must be an ECR image pinned by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>)" >&2; exit 1
   fi
-  if ! jq -e 'type == "object" and (.version | type == "string" and length > 0)' <<<"\${${v.metadata}:-}" >/dev/null 2>&1; then
-    echo "Greenlight: ${v.metadata} must be the release's metadata as JSON with a version" >&2; exit 1
+  PROMOTE_RELEASE=""
+  if [[ "\${${v.metadata}:-}" =~ ^[A-Za-z0-9+/]+=*$ ]]; then
+    PROMOTE_RELEASE="$(printf '%s' "$${v.metadata}" | base64 -d 2>/dev/null || true)"
+  fi
+  if ! jq -e 'type == "object" and (.version | type == "string" and length > 0)' <<<"$PROMOTE_RELEASE" >/dev/null 2>&1; then
+    echo "Greenlight: ${v.metadata} must be the release's metadata, JSON in base64, with a version" >&2; exit 1
   fi
   ${field("GREENLIGHT_VERSION", "version", true)}
   ${field("GREENLIGHT_COMMIT", "commit")}
   ${field("GREENLIGHT_REF", "ref")}
-  GREENLIGHT_REF_TYPE="$(jq -r 'if .refType == "tag" then "tag" else "branch" end' <<<"$${v.metadata}")"
+  GREENLIGHT_REF_TYPE="$(jq -r 'if .refType == "tag" then "tag" else "branch" end' <<<"$PROMOTE_RELEASE")"
   ${field("GREENLIGHT_COMMIT_MESSAGE", "commitMessage")}
   ${field("GREENLIGHT_AUTHOR", "author")}
   GREENLIGHT_PROMOTED_FROM="$${v.from}"

@@ -524,7 +524,7 @@ describe("the build's promote path (its shell steps, run for real with Docker an
       PROMOTE_FROM: "staging",
       PROMOTE_IMAGE: `${STAGING_REPO}@${DIGEST}`,
       PROMOTE_DEPLOYMENT: "d-STAGING42",
-      PROMOTE_METADATA: JSON.stringify(metadata),
+      PROMOTE_METADATA: Buffer.from(JSON.stringify(metadata)).toString("base64"),
       PROMOTE_ONLY: "false",
       RELEASE_REF: "source",
     };
@@ -695,16 +695,50 @@ describe("the build's promote path (its shell steps, run for real with Docker an
           runAll(
             prodBuildspec(),
             dir,
-            { ...first.variables, PROMOTE_METADATA: '{"author":"x"}' },
+            {
+              ...first.variables,
+              PROMOTE_METADATA: Buffer.from('{"author":"x"}').toString("base64"),
+            },
             stubs,
             scratch,
           ),
         (error: any) =>
-          /PROMOTE_METADATA must be the release's metadata as JSON with a version/.test(
+          /PROMOTE_METADATA must be the release's metadata, JSON in base64, with a version/.test(
             String(error.stderr),
           ),
       );
       assert.equal(fs.existsSync(stubs.log), false, "neither aws nor docker was called");
+    });
+  });
+
+  it("carries a commit message with quotes and shell syntax through unchanged (base64, never evaluated)", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      const message = 'Fix "totals" & $(touch pwned) `id` \\n ünïcode';
+      const metadata = {
+        version: "v1.4.0",
+        commit: first.commit,
+        ref: "v1.4.0",
+        refType: "tag",
+        commitMessage: message,
+        author: "O'Brien",
+      };
+      runAll(
+        prodBuildspec(),
+        dir,
+        {
+          ...first.variables,
+          PROMOTE_METADATA: Buffer.from(JSON.stringify(metadata)).toString("base64"),
+        },
+        stubs,
+        scratch,
+      );
+      const env = environmentOf(
+        JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8")),
+      );
+      assert.equal(env.GREENLIGHT_COMMIT_MESSAGE, message);
+      assert.equal(env.GREENLIGHT_AUTHOR, "O'Brien");
+      assert.equal(fs.existsSync(path.join(dir, "pwned")), false);
     });
   });
 

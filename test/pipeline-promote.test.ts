@@ -40,6 +40,11 @@ describe("promotion in each pipeline", function () {
           const env = buildEnv(run(stack), s.name);
           for (const name of PROMOTE) assert.equal(env[name], `#{variables.${name}}`);
           assert.equal(env.PROMOTE_ONLY, "false", "the shipped stacks take builds from source");
+          // An action configuration value holds at most 1000 characters.
+          const stages = run(stack).named(T.pipeline, `${s.name}-pipeline`).inputs.stages;
+          const raw = stages.find((stage: any) => stage.name === "Build").actions[0].configuration
+            .EnvironmentVariables as string;
+          assert.ok(raw.length <= 1000, `${raw.length} characters`);
         }
       });
 

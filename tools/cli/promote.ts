@@ -77,32 +77,42 @@ export function parseDigestUri(uri: string):
 }
 
 /**
- * The release's metadata as the `PROMOTE_METADATA` value: JSON of at most `max` characters, the
+ * The release's metadata as the `PROMOTE_METADATA` value: base64 of its JSON (CodePipeline does
+ * not escape variables inside the build's environment JSON), at most `max` characters, the
  * commit message shortened (with an ellipsis) when it would not fit. Pure.
  */
 export function promoteMetadataValue(record: ReleaseRecord, max = PIPELINE_VARIABLE_MAX): string {
-  const metadata = (commitMessage: string): PromoteMetadata => ({
-    version: record.version,
-    commit: record.commit,
-    ref: record.ref,
-    refType: record.refType,
-    commitMessage,
-    author: record.author,
-  });
-  let message = [...record.commitMessage];
-  let value = JSON.stringify(metadata(record.commitMessage));
-  while (value.length > max && message.length > 0) {
-    message = message.slice(0, Math.max(0, message.length - Math.max(1, value.length - max)));
-    value = JSON.stringify(
-      metadata(message.length === 0 ? "" : `${message.slice(0, -1).join("")}…`),
-    );
-  }
-  if (value.length > max) {
+  const encode = (commitMessage: string): string => {
+    const metadata: PromoteMetadata = {
+      version: record.version,
+      commit: record.commit,
+      ref: record.ref,
+      refType: record.refType,
+      commitMessage,
+      author: record.author,
+    };
+    return Buffer.from(JSON.stringify(metadata), "utf8").toString("base64");
+  };
+  const chars = [...record.commitMessage];
+  const cut = (length: number) =>
+    length >= chars.length
+      ? record.commitMessage
+      : `${chars.slice(0, Math.max(0, length - 1)).join("")}…`;
+  if (encode(record.commitMessage).length <= max) return encode(record.commitMessage);
+  if (encode("").length > max) {
     throw new CliError(Exit.failed, [
       `promote: the metadata of ${record.service} ${record.version} does not fit a pipeline variable (${max} characters)`,
     ]);
   }
-  return value;
+  // The longest cut that fits: fits(lo), not fits(hi).
+  let lo = 0;
+  let hi = chars.length;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (encode(cut(mid)).length <= max) lo = mid;
+    else hi = mid;
+  }
+  return encode(lo === 0 ? "" : cut(lo));
 }
 
 /** The pipeline variables and source revision of a promotion. Pure. */
