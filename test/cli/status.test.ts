@@ -125,6 +125,25 @@ describe("greenlight status", () => {
     assert.deepEqual(f.regions, ["us-east-2"], "the region of Pulumi.prod.yaml");
   });
 
+  it("reads `status <env> all` and `--service` as npm run status did", async () => {
+    f = world();
+    assert.equal(await run(["status", "staging", "all"], f.deps), 0, f.stderr());
+    assert.match(f.stdout(), /^Greenlight staging: region eu-west-1/);
+    assert.match(f.stdout(), /web\s+v2\.0\.0\s+drift/);
+    f.restore();
+    f = world();
+    assert.equal(
+      await run(["status", "staging", "--service", "api", "--json"], f.deps),
+      0,
+      f.stderr(),
+    );
+    const doc = JSON.parse(f.stdout());
+    assert.deepEqual(
+      doc.services.map((s: any) => s.service),
+      ["api"],
+    );
+  });
+
   it("uses --region over the stack file's, and refuses one that is not a region", async () => {
     f = fake({ stackFiles: { prod: "us-east-2" } });
     f.addStack("prod", { web: {} });

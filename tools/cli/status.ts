@@ -29,6 +29,10 @@ export async function statusCommand(
       `--region ${JSON.stringify(options.region)} is not a region such as eu-west-1`,
     );
   }
+  // `status <env> all`, as `npm run status -- <env> all` always read.
+  if (environments.length === 2 && environments[1] === "all") {
+    return statusCommand([environments[0]!], options, deps);
+  }
   if (environments.length === 1) {
     const [environment] = environments as [string];
     const region = regionFor(deps.root, environment, options.region);
