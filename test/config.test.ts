@@ -107,6 +107,18 @@ describe("stack configuration", () => {
     assert.deepEqual(config.network.privateSubnetCidrs, ["10.10.128.0/19", "10.10.160.0/19"]);
   });
 
+  it("accepts pipeline.promoteOnly, off by default, and refuses a value that is not a boolean", () => {
+    assert.equal(parseConfig(valid()).pipeline.promoteOnly, false);
+    assert.equal(
+      parseConfig({ ...valid(), pipeline: { promoteOnly: true } }).pipeline.promoteOnly,
+      true,
+    );
+    assert.throws(
+      () => parseConfig({ ...valid(), pipeline: { promoteOnly: "yes" } }),
+      /greenlight:pipeline\.promoteOnly must be true or false, not string "yes"/,
+    );
+  });
+
   it("turns on approval, deletion protection and longer log retention in prod", () => {
     const config = parseConfig({ ...valid(), environment: "prod" });
     assert.equal(config.pipeline.approval, true);

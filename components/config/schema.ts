@@ -589,6 +589,10 @@ export const pipelineSchema = settings({
     choice(BUILD_COMPUTE_TYPES).default("BUILD_GENERAL1_SMALL"),
     "CodeBuild size.",
   ),
+  promoteOnly: doc(
+    boolean().default(false),
+    "The pipelines accept only promotions (`greenlight promote`): no push or tag triggers, and a build that is not a promotion fails. For a prod that ships only what staging tested.",
+  ),
 });
 
 export const liveCheckSchema = settings({

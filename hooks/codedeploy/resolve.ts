@@ -15,7 +15,12 @@ import {
   DescribeTargetHealthCommand,
   type Action,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { BuildEnv, buildMetadataFromEnvironment, type BuildMetadata } from "../core/build-metadata";
+import {
+  BuildEnv,
+  buildMetadataFromEnvironment,
+  PromotionEnv,
+  type BuildMetadata,
+} from "../core/build-metadata";
 import { nonBlank } from "../core/format";
 import { toTargetHealthState, type TargetHealth } from "../core/targets";
 import { readAppSpec } from "./appspec";
@@ -44,6 +49,8 @@ export interface ResolvedDeployment {
   readonly environment?: string;
   /** The task definition's `GREENLIGHT_REPOSITORY_URL`, when set. */
   readonly repositoryUrl?: string;
+  /** A promoted release: where it came from (`GREENLIGHT_PROMOTED_*`). */
+  readonly promotedFrom?: { readonly environment: string; readonly deploymentId: string };
   readonly versionPath: string;
   /** The full URL to probe. */
   readonly versionUrl: string;
@@ -227,6 +234,7 @@ export async function resolveDeployment(
   const environment = nonBlank(env[BuildEnv.environment]);
   const repositoryUrl = nonBlank(env[BuildEnv.repositoryUrl]);
   const image = nonBlank(container.image);
+  const promotedFrom = nonBlank(env[PromotionEnv.from]);
   return {
     deploymentId,
     applicationName,
@@ -241,6 +249,14 @@ export async function resolveDeployment(
     service,
     ...(environment === undefined ? {} : { environment }),
     ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
+    ...(promotedFrom === undefined
+      ? {}
+      : {
+          promotedFrom: {
+            environment: promotedFrom,
+            deploymentId: nonBlank(env[PromotionEnv.deployment]) ?? "",
+          },
+        }),
     versionPath,
     versionUrl: versionUrl(baseUrl, versionPath),
     targetGroupArn,
