@@ -30,9 +30,14 @@
  *   requests, in-flight ones finish) and stops its process once it holds no session or the delay
  *   has passed, as ECS stops a task once the ALB has deregistered it.
  *
- * The routing itself (a frontend per listener, weights between the two slots of its backend) is
- * one mode, rendered by {@link renderFrontend} and {@link renderBackend}; another mode (rules that
- * pick a backend by host name) adds its own frontend and backend renderers next to these.
+ * The routing comes in two modes. CodeDeploy's ({@link renderHaproxyConfig}): a frontend per
+ * listener, weights between the two slots of its one backend. Amazon ECS's
+ * ({@link renderRoutedHaproxyConfig}): one production and one test frontend shared by every
+ * service, a listener rule per service (host header and/or path pattern, by priority) choosing
+ * that service's backend, whose two weighted slots are the rule's weighted forward to its two
+ * target groups; no match → the listener's default action, a fixed 404. Sources: Elastic Load
+ * Balancing, Application Load Balancers guide, "Listener rules" (host header and path conditions,
+ * priorities, weighted forward actions); ECS developer guide, "alb-resources-for-blue-green".
  */
 
 /** The two slots of a blue/green pair, as CodeDeploy's two target groups. */
