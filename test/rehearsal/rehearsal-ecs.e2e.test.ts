@@ -3,9 +3,9 @@
  * the one shared listener routing by host name, app-sample v1, v2 and a broken v3, the watcher
  * beside autocannon on 64 keep-alive connections (both with the service's Host header), the ECS
  * lifecycle hook's real core driven through its IN_PROGRESS protocol, a local webhook. The last
- * weight change reaches HAProxy 1.5 s after the hook is first invoked (an ALB applies rule
- * changes within seconds) and each invocation checks for 1 s, so the cutover needs more than one
- * invocation to prove v2. About 45 s.
+ * weight change reaches HAProxy 1.5 s after the hook is first invoked (a rule change that lands
+ * late) and each invocation checks for 1 s, so the cutover needs more than one invocation to
+ * prove v2. About 45 s.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -217,8 +217,8 @@ export interface EcsRehearsalOptions {
   readonly invocationBudgetMs?: number;
   /**
    * How long after Amazon ECS invokes POST_PRODUCTION_TRAFFIC_SHIFT the last weight change
-   * reaches the load balancer, ms: an ALB applies a rule change within seconds, not at once, so the
-   * first invocations may still meet the old version.
+   * reaches the load balancer, ms: a rule change that lands late, so the first invocations still
+   * meet the old version and the new one takes several invocations to be proven.
    * @default 0
    */
   readonly ruleChangeLagMs?: number;
