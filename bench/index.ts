@@ -61,7 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
   results.rehearsal = rehearsals;
   for (const run of rehearsals) {
     rows.push({
-      measure: `rehearsal ${run.stack}, ${run.connections} keep-alive connections + watcher`,
+      measure: `rehearsal ${run.stack}${run.engine === "ecs" ? " --engine ecs" : ""}, ${run.connections} keep-alive connections + watcher`,
       value:
         `${run.achievedRps} req/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, ` +
         `failed ${run.failed} of ${run.requests} (deployment ${run.deploymentFailed}, timed out ${run.timedOut}), CPU ${run.cpuBusyPercent} %`,
@@ -71,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   for (const run of rehearsals) {
     rows.push({
-      measure: `rehearsal ${run.stack} at ${run.connections}: watcher p99 cutover / steady, flip → notice`,
+      measure: `rehearsal ${run.stack}${run.engine === "ecs" ? " --engine ecs" : ""} at ${run.connections}: watcher p99 cutover / steady, flip → notice`,
       value:
         `${run.watcherP99.cutoverMs.toFixed(1)} ms / ${run.watcherP99.steadyMs.toFixed(1)} ms, ` +
         `${run.flipToNoticeMs === undefined ? "no notice" : `${run.flipToNoticeMs} ms`}`,

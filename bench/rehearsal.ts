@@ -8,11 +8,18 @@
  */
 
 import { deploymentFailures } from "../tools/rehearsal/load";
+import type { Engine } from "../tools/rehearsal/plan";
 import { RehearsalDefaults, runRehearsal, type RehearsalResult } from "../tools/rehearsal/run";
 import { loadStackSettings, STACKS, type StackName } from "../tools/rehearsal/stack";
 
 /** The loads each stack is rehearsed at: keep-alive connections. */
 export const BENCH_LOADS = [16, 64, 256] as const;
+
+/** The Amazon ECS engine's runs (`--engine ecs`): one stack at one load, after the others. */
+export const ECS_BENCH_RUNS: readonly {
+  readonly stack: StackName;
+  readonly connections: number;
+}[] = [{ stack: "dev", connections: 64 }];
 
 /** How to bench. */
 export interface RehearsalBenchOptions {
@@ -31,12 +38,19 @@ export interface RehearsalBenchOptions {
    * @default 4000
    */
   readonly steadyMs?: number;
+  /**
+   * The runs with the Amazon ECS engine.
+   * @default - {@link ECS_BENCH_RUNS}
+   */
+  readonly ecsRuns?: readonly { readonly stack: StackName; readonly connections: number }[];
 }
 
 /** What one rehearsal under load measured. */
 export interface RehearsalBenchResult {
   readonly name: "rehearsal";
   readonly stack: string;
+  /** The deployment engine played. */
+  readonly engine: Engine;
   readonly connections: number;
   /** Requests of the watcher and the load generator, and how many failed (target 0). */
   readonly requests: number;
@@ -74,6 +88,7 @@ export function rehearsalBenchFigures(result: RehearsalResult): RehearsalBenchRe
   return {
     name: "rehearsal",
     stack: result.stack,
+    engine: result.engine,
     connections: load?.connections ?? 0,
     requests: result.requests,
     failed: result.failed,
@@ -110,6 +125,16 @@ export async function benchRehearsal(
       });
       results.push(rehearsalBenchFigures(result));
     }
+  }
+  for (const run of options.ecsRuns ?? ECS_BENCH_RUNS) {
+    const result = await runRehearsal({
+      settings: loadStackSettings(run.stack),
+      engine: "ecs",
+      rate: RehearsalDefaults.rate,
+      steadyMs: options.steadyMs ?? 4000,
+      load: run.connections,
+    });
+    results.push(rehearsalBenchFigures(result));
   }
   return results;
 }

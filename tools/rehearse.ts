@@ -1,12 +1,14 @@
 /**
- * `npm run rehearse -- [--stack dev|staging|prod] [--minute-ms 1000] [--rate 150]
- * [--steady-ms 10000] [--load <connections>] [--json]`
+ * `npm run rehearse -- [--stack dev|staging|prod] [--engine codedeploy|ecs] [--minute-ms 1000]
+ * [--rate 150] [--steady-ms 10000] [--load <connections>] [--json]`
  *
  * The whole blue/green cutover on this machine with real processes: HAProxy as the load balancer,
  * app-sample v1 (blue) and v2 (green), traffic shifted as the stack file says (one minute lasting
  * `--minute-ms`), the `/version` watcher throughout, the live-hook core and a local Slack webhook;
  * then a broken v3 that the live check catches and rolls back; with `--load`, autocannon drives the
- * production frontend beside the watcher the whole time. It always ends with a verdict: exit code
+ * production frontend beside the watcher the whole time. `--engine ecs` plays Amazon ECS's native
+ * blue/green instead of CodeDeploy: one shared listener routing each service by host name, the
+ * ECS strategy, and the ECS lifecycle hook driven through its IN_PROGRESS protocol. It always ends with a verdict: exit code
  * 0 when every request succeeded, v2 went live and v3 was rolled back; 1 otherwise (also when a
  * child process died or HAProxy refused a command); 2 on bad usage or without HAProxy; 130 when
  * interrupted.
@@ -22,6 +24,7 @@ import {
   type RehearsalOptions,
   type RehearsalResult,
 } from "./rehearsal/run";
+import { ENGINES, isEngine, type Engine } from "./rehearsal/plan";
 import {
   isStackName,
   loadStackSettings,
@@ -34,6 +37,8 @@ import {
 export const USAGE = `Usage: npm run rehearse -- [options]
 
   --stack <name>      dev, staging or prod: the stack file whose traffic shifting is rehearsed (default dev)
+  --engine <name>     codedeploy or ecs: the deployment engine played (default codedeploy; ecs: one
+                      listener routing each service by host name, the ECS lifecycle hook)
   --minute-ms <ms>    how long one minute of the shifting schedule lasts (default ${RehearsalDefaults.minuteMs})
   --rate <n>          watcher requests per second (default ${RehearsalDefaults.rate})
   --steady-ms <ms>    steady state watched before and after each deployment (default ${RehearsalDefaults.steadyMs})
@@ -57,6 +62,7 @@ export class UsageError extends Error {
 /** The parsed command line. */
 export interface RehearseArgs {
   readonly stack: StackName;
+  readonly engine: Engine;
   readonly minuteMs: number;
   readonly rate: number;
   readonly steadyMs: number;
@@ -85,6 +91,7 @@ function numberArg(name: string, value: string | undefined, min: number, max: nu
 /** Parses the command line; throws a {@link UsageError} naming a bad option. Pure. */
 export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
   let stack: StackName = "dev";
+  let engine: Engine = RehearsalDefaults.engine;
   let minuteMs: number = RehearsalDefaults.minuteMs;
   let rate: number = RehearsalDefaults.rate;
   let steadyMs: number = RehearsalDefaults.steadyMs;
@@ -108,6 +115,16 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
           );
         }
         stack = name;
+        break;
+      }
+      case "--engine": {
+        const name = value() ?? "";
+        if (!isEngine(name)) {
+          throw new UsageError(
+            `--engine is ${JSON.stringify(name)}; choose one of ${ENGINES.join(", ")}.`,
+          );
+        }
+        engine = name;
         break;
       }
       case "--minute-ms":
@@ -136,7 +153,7 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
         throw new UsageError(`unknown option ${JSON.stringify(raw)}; see --help.`);
     }
   }
-  return { stack, minuteMs, rate, steadyMs, load, json, help };
+  return { stack, engine, minuteMs, rate, steadyMs, load, json, help };
 }
 
 /** Where the CLI writes. */
@@ -185,13 +202,14 @@ export async function main(argv: readonly string[], deps: RehearseDeps): Promise
   const run = deps.runRehearsal ?? runRehearsal;
   if (!args.json) {
     deps.stdout.write(
-      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s${args.load > 0 ? `, load ${args.load} keep-alive connections` : ""}\n`,
+      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), engine ${args.engine}, one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s${args.load > 0 ? `, load ${args.load} keep-alive connections` : ""}\n`,
     );
   }
   try {
     const result = await run(
       {
         settings,
+        engine: args.engine,
         minuteMs: args.minuteMs,
         rate: args.rate,
         steadyMs: args.steadyMs,

@@ -32,6 +32,7 @@ function rehearsal(figures: LoadSummary, watcherTimeouts = 0): RehearsalResult {
   const failed = summary.failed + figures.non2xx + figures.errors + figures.timeouts;
   return {
     stack: "dev",
+    engine: "codedeploy",
     environment: "dev",
     service: "web",
     shifting: "AllAtOnce: 100 % at once",

@@ -18,6 +18,7 @@ function sink(): { write(text: string): void; text(): string } {
 function result(ok: boolean): RehearsalResult {
   return {
     stack: "dev",
+    engine: "codedeploy",
     environment: "dev",
     service: "web",
     shifting: "AllAtOnce: 100 % at once",
@@ -35,9 +36,10 @@ function result(ok: boolean): RehearsalResult {
 }
 
 describe("rehearse CLI", () => {
-  it("defaults to the dev stack, one minute = 1 s, 150 requests a second", () => {
+  it("defaults to the dev stack and the CodeDeploy engine, one minute = 1 s, 150 requests a second", () => {
     assert.deepEqual(parseRehearseArgs([]), {
       stack: "dev",
+      engine: "codedeploy",
       minuteMs: 1000,
       rate: 150,
       steadyMs: 10_000,
@@ -47,11 +49,12 @@ describe("rehearse CLI", () => {
     });
   });
 
-  it("reads --stack, --minute-ms, --rate, --steady-ms, --load and --json, also as --name=value", () => {
+  it("reads --stack, --engine, --minute-ms, --rate, --steady-ms, --load and --json, also as --name=value", () => {
     assert.deepEqual(
       parseRehearseArgs([
         "--stack",
         "prod",
+        "--engine=ecs",
         "--minute-ms=250",
         "--rate",
         "300",
@@ -60,7 +63,16 @@ describe("rehearse CLI", () => {
         "--load=64",
         "--json",
       ]),
-      { stack: "prod", minuteMs: 250, rate: 300, steadyMs: 0, load: 64, json: true, help: false },
+      {
+        stack: "prod",
+        engine: "ecs",
+        minuteMs: 250,
+        rate: 300,
+        steadyMs: 0,
+        load: 64,
+        json: true,
+        help: false,
+      },
     );
   });
 
@@ -76,6 +88,12 @@ describe("rehearse CLI", () => {
       /--rate is "fast"; give a number from 1 to 2000/,
     );
     assert.throws(() => parseRehearseArgs(["--minute-ms"]), /--minute-ms is ""/);
+    assert.throws(
+      () => parseRehearseArgs(["--engine", "codepipeline"]),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.message === '--engine is "codepipeline"; choose one of codedeploy, ecs.',
+    );
     assert.throws(
       () => parseRehearseArgs(["--load", "2.5"]),
       /--load is 2\.5; give a whole number/,
@@ -104,7 +122,18 @@ describe("rehearse CLI", () => {
     const stdout = sink();
     let seen: RehearsalOptions | undefined;
     const code = await main(
-      ["--stack", "staging", "--minute-ms", "100", "--rate", "200", "--load", "16"],
+      [
+        "--stack",
+        "staging",
+        "--engine",
+        "ecs",
+        "--minute-ms",
+        "100",
+        "--rate",
+        "200",
+        "--load",
+        "16",
+      ],
       {
         stdout,
         stderr: sink(),
@@ -122,6 +151,11 @@ describe("rehearse CLI", () => {
       intervalMinutes: 1,
       predefined: "Linear10PercentEvery1Minutes",
     });
+    assert.equal(seen?.engine, "ecs");
+    assert.deepEqual(seen?.settings.routes, [
+      { service: "web", hostname: "web.rehearsal.local", priority: 10 },
+      { service: "orders", hostname: "orders.rehearsal.local", priority: 20 },
+    ]);
     assert.equal(seen?.minuteMs, 100);
     assert.equal(seen?.rate, 200);
     assert.equal(seen?.load, 16);

@@ -12,8 +12,12 @@ import {
   MIN_CHECK_INTERVAL_MS,
   otherSlot,
   renderHaproxyConfig,
+  renderRoutedHaproxyConfig,
+  serviceBackend,
   slotServers,
+  wildcardRegex,
   type HaproxyConfigInput,
+  type ListenerRoute,
 } from "../../tools/rehearsal/haproxy-config";
 import {
   freePorts,
@@ -253,6 +257,190 @@ describe("rehearsal HAProxy configuration", () => {
       // The twin is what serves: without it, HAProxy answers 503 as before.
       await api.send("set server be_prod/blue-failopen state maint");
       assert.equal((await fetch(`http://127.0.0.1:${prodPort}/version`)).status, 503);
+    } finally {
+      await group.stopAll();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+const routes: readonly ListenerRoute[] = [
+  { service: "orders", hostname: "orders.shop.example.com", priority: 20 },
+  { service: "web", hostname: "web.shop.example.com", priority: 10 },
+  { service: "api", hostname: "*.api.example.com", pathPattern: "/v?/*", priority: 30 },
+];
+const routed = { ...input, routes, service: "web" };
+
+/** One GET through HAProxy with a Host header (Node's fetch would send its own). */
+function get(
+  port: number,
+  host: string,
+  urlPath = "/version",
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      { host: "127.0.0.1", port, path: urlPath, headers: { host }, agent: false },
+      (response) => {
+        let body = "";
+        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.setTimeout(5000, () => request.destroy(new Error("no answer within 5 s")));
+    request.on("error", reject);
+  });
+}
+
+describe("rehearsal HAProxy configuration, Amazon ECS engine (one shared listener, host rules)", () => {
+  it("routes each service's host on both shared frontends to its own backend, by priority, else 404", () => {
+    const config = renderRoutedHaproxyConfig(routed);
+    for (const [listener, port] of [
+      ["prod", 18080],
+      ["test", 18081],
+    ] as const) {
+      assert.deepEqual(section(config, `frontend fe_${listener}`), [
+        `bind 127.0.0.1:${port}`,
+        "acl rule_web_host req.hdr(host),field(1,:) -m str -i web.shop.example.com",
+        `use_backend be_${listener}_web if rule_web_host`,
+        "acl rule_orders_host req.hdr(host),field(1,:) -m str -i orders.shop.example.com",
+        `use_backend be_${listener}_orders if rule_orders_host`,
+        "acl rule_api_host req.hdr(host),field(1,:) -m reg -i ^.*\\.api\\.example\\.com$",
+        "acl rule_api_path path -m reg ^\\/v.\\/.*$",
+        `use_backend be_${listener}_api if rule_api_host rule_api_path`,
+        "default_backend be_no_rule",
+      ]);
+    }
+    assert.deepEqual(section(config, "backend be_no_rule"), [
+      'http-request return status 404 content-type text/plain string "no listener rule matched"',
+    ]);
+    assert.equal(config.match(/^frontend /gm)?.length, 2, "one production and one test listener");
+  });
+
+  it("gives every service two weighted slots with fail-open twins and the stack's checks; only the rehearsed one has tasks", () => {
+    const config = renderRoutedHaproxyConfig({
+      ...routed,
+      check: haproxyCheck(loadStackSettings("prod").healthCheck, 1000),
+    });
+    for (const listener of ["prod", "test"]) {
+      const web = section(config, `backend be_${listener}_web`);
+      assert.deepEqual(web, [
+        "balance roundrobin",
+        "option allbackups",
+        "option httpchk GET /health",
+        "http-check expect status 200-299",
+        "timeout check 4000",
+        "default-server inter 200 fastinter 200 downinter 200 rise 2 fall 2",
+        "server blue 127.0.0.1:18090 weight 256 check",
+        "server blue-failopen 127.0.0.1:18090 weight 256 backup",
+        "server green 127.0.0.1:18091 weight 0 check",
+        "server green-failopen 127.0.0.1:18091 weight 0 backup",
+      ]);
+      for (const other of ["orders", "api"]) {
+        const servers = section(config, `backend be_${listener}_${other}`).filter((line) =>
+          line.startsWith("server "),
+        );
+        assert.deepEqual(servers, [
+          `server blue 127.0.0.1:${EMPTY_SLOT_PORT} weight 256 check`,
+          `server blue-failopen 127.0.0.1:${EMPTY_SLOT_PORT} weight 256 backup`,
+          `server green 127.0.0.1:${EMPTY_SLOT_PORT} weight 0 check`,
+          `server green-failopen 127.0.0.1:${EMPTY_SLOT_PORT} weight 0 backup`,
+        ]);
+      }
+    }
+  });
+
+  it("turns ALB wildcards into anchored expressions", () => {
+    assert.equal(wildcardRegex("*.example.com"), "^.*\\.example\\.com$");
+    assert.equal(wildcardRegex("/img/?.png"), "^\\/img\\/.\\.png$");
+    assert.equal(serviceBackend("test", "web"), "be_test_web");
+  });
+
+  it("rejects rules an ALB or HAProxy could not take, naming the service", () => {
+    const bad = (changed: readonly ListenerRoute[], message: RegExp): void =>
+      assert.throws(() => renderRoutedHaproxyConfig({ ...routed, routes: changed }), message);
+    bad([{ service: "web", priority: 10 }], /the rule of web has neither a hostname nor a path/);
+    bad(
+      [
+        { service: "web", hostname: "a.example.com", priority: 10 },
+        { service: "orders", hostname: "b.example.com", priority: 10 },
+      ],
+      /two listener rules have priority 10/,
+    );
+    bad(
+      [{ service: "web", hostname: "web example", priority: 1 }],
+      /hostname of web is "web example"/,
+    );
+    bad(
+      [{ service: "web", pathPattern: "api/*", priority: 1 }],
+      /path pattern of web is "api\/\*"/,
+    );
+    bad(
+      [
+        { service: "web", hostname: "w.example.com", priority: 1 },
+        { service: "Web", hostname: "a.example.com", priority: 2 },
+      ],
+      /service name "Web"/,
+    );
+    bad(
+      [{ service: "orders", hostname: "a.example.com", priority: 1 }],
+      /no listener rule routes to web/,
+    );
+  });
+
+  it("renders a configuration HAProxy accepts, and routes real requests by host and path (fail open included)", async function () {
+    this.timeout(30_000);
+    assert.ok(haproxyVersion() !== undefined, "haproxy is not installed");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-routed-test-"));
+    // The rehearsed service's blue task: its health checks fail (a busy app), requests succeed.
+    const app = http.createServer((req, res) => {
+      if (req.url === "/health") res.writeHead(500).end("busy");
+      else res.writeHead(200, { "content-type": "application/json" }).end('{"version":"web-v1"}');
+    });
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    const group = new ProcessGroup();
+    try {
+      const [prodPort, testPort] = (await freePorts(2)) as [number, number];
+      const socketPath = path.join(dir, "admin.sock");
+      const file = path.join(dir, "haproxy.cfg");
+      fs.writeFileSync(
+        file,
+        renderRoutedHaproxyConfig({
+          ...routed,
+          socketPath,
+          prodPort,
+          testPort,
+          slotPorts: { blue: (app.address() as AddressInfo).port, green: undefined },
+        }),
+      );
+      const checked = spawnSync("haproxy", ["-c", "-f", file], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      assert.equal(checked.status, 0, `${checked.stdout}${checked.stderr}`);
+      const api = runtimeApi(socketPath);
+      await startHaproxy(group, file, api);
+      for (;;) {
+        if (findRow(await showStat(api), "be_prod_web", "blue").status === "DOWN") break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // The service's host, in any case and with the listener's port, reaches its (failed-open) task.
+      for (const host of ["web.shop.example.com", `WEB.Shop.Example.com:${prodPort}`]) {
+        assert.deepEqual(await get(prodPort, host), { status: 200, body: '{"version":"web-v1"}' });
+      }
+      assert.equal((await get(testPort, "web.shop.example.com")).status, 200);
+      // No rule matches: the listener's default action.
+      for (const host of ["127.0.0.1", "shop.example.com", "web.shop.example.com.evil"]) {
+        assert.deepEqual(await get(prodPort, host), {
+          status: 404,
+          body: "no listener rule matched",
+        });
+      }
+      // Another service's rule matches, but it has no task: HAProxy's 503, not web's answer.
+      assert.equal((await get(prodPort, "orders.shop.example.com")).status, 503);
+      // Host and path must both match the api rule; a path alone does not.
+      assert.equal((await get(prodPort, "x.api.example.com", "/v1/items")).status, 503);
+      assert.equal((await get(prodPort, "x.api.example.com", "/items")).status, 404);
     } finally {
       await group.stopAll();
       await new Promise<void>((resolve) => app.close(() => resolve()));

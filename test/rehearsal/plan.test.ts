@@ -2,7 +2,12 @@ import * as assert from "node:assert/strict";
 
 import { predefinedShifting } from "../../components/config";
 import {
+  describeEcsStrategy,
   describeShifting,
+  ecsStrategy,
+  ecsTrafficPlan,
+  ENGINES,
+  isEngine,
   MAX_WEIGHT,
   planDurationMs,
   trafficPlan,
@@ -85,5 +90,85 @@ describe("rehearsal traffic plan", () => {
       describeShifting({ type: "Linear", percent: 25, intervalMinutes: 2 }, 500),
       "Linear: +25 % every 2 min (1000 ms here)",
     );
+  });
+});
+
+describe("rehearsal traffic plan, Amazon ECS engine", () => {
+  it("maps each stack's traffic shifting and termination wait onto an ECS strategy and bake time", () => {
+    assert.deepEqual(ecsStrategy(predefinedShifting("AllAtOnce"), 0), {
+      strategy: "BLUE_GREEN",
+      bakeTimeInMinutes: 0,
+    });
+    assert.deepEqual(ecsStrategy(predefinedShifting("Linear10PercentEvery1Minutes"), 15), {
+      strategy: "LINEAR",
+      stepPercent: 10,
+      stepBakeTimeInMinutes: 1,
+      bakeTimeInMinutes: 15,
+    });
+    assert.deepEqual(ecsStrategy(predefinedShifting("Canary10Percent5Minutes"), 60), {
+      strategy: "CANARY",
+      canaryPercent: 10,
+      canaryBakeTimeInMinutes: 5,
+      bakeTimeInMinutes: 60,
+    });
+  });
+
+  it("shifts production weights as Amazon ECS does for each strategy, minutes shortened", () => {
+    assert.deepEqual(ecsTrafficPlan({ strategy: "BLUE_GREEN", bakeTimeInMinutes: 5 }, 1000), [
+      { atMs: 0, greenWeightPercent: 100 },
+    ]);
+    assert.deepEqual(
+      ecsTrafficPlan(
+        {
+          strategy: "CANARY",
+          canaryPercent: 10,
+          canaryBakeTimeInMinutes: 5,
+          bakeTimeInMinutes: 60,
+        },
+        1000,
+      ),
+      [
+        { atMs: 0, greenWeightPercent: 10 },
+        { atMs: 5000, greenWeightPercent: 100 },
+      ],
+    );
+    const linear = ecsTrafficPlan(
+      { strategy: "LINEAR", stepPercent: 30, stepBakeTimeInMinutes: 2, bakeTimeInMinutes: 0 },
+      100,
+    );
+    assert.deepEqual(
+      linear.map((step) => [step.atMs, step.greenWeightPercent]),
+      [
+        [0, 30],
+        [200, 60],
+        [400, 90],
+        [600, 100],
+      ],
+    );
+    assert.equal(
+      describeEcsStrategy(ecsStrategy(predefinedShifting("Canary10Percent5Minutes"), 60), 1000),
+      "CANARY: 10 %, the rest after 5 min (5000 ms here); bake 60 min (60000 ms here)",
+    );
+  });
+
+  it("refuses what Amazon ECS refuses: a bake over 1440 minutes, a linear step under 3 %", () => {
+    assert.throws(
+      () => ecsStrategy(predefinedShifting("AllAtOnce"), 2880),
+      /deployment\.terminationWaitMinutes is 2880; Amazon ECS bakes 0 to 1440 minutes/,
+    );
+    assert.throws(
+      () => ecsStrategy({ type: "Linear", percent: 2, intervalMinutes: 1 }, 0),
+      /moves 2 % a step; Amazon ECS linear steps are 3 to 100 %/,
+    );
+    assert.throws(
+      () => ecsStrategy({ type: "Canary", percent: 10, intervalMinutes: 2000 }, 0),
+      /waits 2000 minutes between steps; Amazon ECS waits at most 1440/,
+    );
+  });
+
+  it("names the two engines", () => {
+    assert.deepEqual(ENGINES, ["codedeploy", "ecs"]);
+    assert.equal(isEngine("ecs"), true);
+    assert.equal(isEngine("ECS"), false);
   });
 });

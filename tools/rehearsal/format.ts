@@ -6,7 +6,7 @@
 import { formatSummary } from "../watcher/format";
 import { couldNotKeepUp, deploymentFailures, failureBursts, type LoadSummary } from "./load";
 import type { ReceivedMessage } from "./receiver";
-import type { RehearsalResult, ScenarioResult, TimelineEvent } from "./run";
+import type { HookSummary, RehearsalResult, ScenarioResult, TimelineEvent } from "./run";
 
 /** `  +12.345 s  cutover   text`. */
 export function formatEvent(event: TimelineEvent): string {
@@ -62,6 +62,15 @@ export function formatExposure(scenario: ScenarioResult): string | undefined {
   );
 }
 
+/** The ECS lifecycle hook's line: its answers across invocations, and the release record. */
+export function formatHook(hook: HookSummary): string {
+  const count = hook.answers.length;
+  return (
+    `${label("Hook")} ${hook.stage}: ${count} invocation${count === 1 ? "" : "s"} (${hook.answers.join(", ")}), ${hook.attempts} version requests` +
+    (hook.releaseRecord === undefined ? "" : `; release record ${hook.releaseRecord}`)
+  );
+}
+
 /** One scenario's report: heading, watcher summary, latency, verdict. */
 export function formatScenario(scenario: ScenarioResult): string {
   const heading =
@@ -76,11 +85,12 @@ export function formatScenario(scenario: ScenarioResult): string {
     ...(exposure === undefined ? [] : [exposure]),
     formatLatency(scenario),
     `${label("Live")} ${scenario.verdict.live ? "LIVE" : "NOT LIVE"} in ${scenario.liveCheckMs} ms: ${scenario.verdict.summary}`,
+    ...(scenario.hook === undefined ? [] : [formatHook(scenario.hook)]),
     `${label("Notice")} ${scenario.notice?.text ?? "none received"}` +
       (scenario.flipToNoticeMs === undefined
         ? ""
         : ` (${scenario.flipToNoticeMs} ms after the flip)`),
-    `${label("HAProxy")} ${scenario.haproxyRetries} connection retries/redispatches on be_prod`,
+    `${label("HAProxy")} ${scenario.haproxyRetries} connection retries/redispatches on the production backend`,
     `${label("Scenario")} ${scenario.ok ? "PASS" : `FAIL: ${scenario.problems.join("; ")}`}`,
   ];
   return `${lines.join("\n")}\n`;

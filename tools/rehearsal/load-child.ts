@@ -79,6 +79,8 @@ function main(): void {
   const url = process.env.LOAD_URL ?? "";
   const connections = Number(process.env.LOAD_CONNECTIONS ?? "");
   const timeoutSeconds = Number(process.env.LOAD_TIMEOUT_S ?? "10");
+  // The Host header a host-routed listener rule matches (the ECS engine); the URL is loopback.
+  const host = process.env.LOAD_HOST ?? "";
   if (!/^http:\/\//.test(url) || !Number.isInteger(connections) || connections < 1) {
     process.stderr.write(`LOAD_URL (${url}) and LOAD_CONNECTIONS (${connections}) are required\n`);
     process.exitCode = 2;
@@ -96,6 +98,7 @@ function main(): void {
       url,
       connections,
       pipelining: 1,
+      ...(host === "" ? {} : { headers: { host } }),
       duration: 24 * 3600,
       timeout: timeoutSeconds,
       setupClient: (client) =>

@@ -200,6 +200,11 @@ export interface LoadRun {
 export interface LoadOptions {
   readonly url: string;
   readonly connections: number;
+  /**
+   * The Host header of every request, for a listener rule that routes by host.
+   * @default - the URL's host
+   */
+  readonly host?: string;
   /** The rehearsal's start (epoch ms): failure times become timeline times. */
   readonly startedAt: number;
   /** The bundle from {@link compileLoadGenerator}. */
@@ -218,6 +223,7 @@ export async function startLoad(
     LOAD_URL: options.url,
     LOAD_CONNECTIONS: String(options.connections),
     LOAD_TIMEOUT_S: String(LOAD_TIMEOUT_S),
+    ...(options.host === undefined ? {} : { LOAD_HOST: options.host }),
   });
   try {
     os.setPriority(child.pid, LOAD_NICENESS);

@@ -11,6 +11,7 @@
  * v2 → v3 drained and stopped → failure notice.
  */
 
+import { randomUUID } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,6 +21,8 @@ import { systemClock, type Clock } from "../../hooks/core/clock";
 import { globalFetch, type FetchLike } from "../../hooks/core/http";
 import { runLiveCheck, type LiveCheckOutcome } from "../../hooks/core/live-check";
 import { silentLogger } from "../../hooks/core/logger";
+import { ProbeDefaults } from "../../hooks/core/probe";
+import { EcsHookDefaults } from "../../hooks/ecs/settings";
 import {
   buildFailureMessage,
   buildLiveMessage,
@@ -27,16 +30,33 @@ import {
 } from "../../hooks/core/notify";
 import { postToSlack, type SlackPostResult } from "../../hooks/core/slack";
 import type { Verdict as LiveVerdict } from "../../hooks/core/decide";
+import { createHttpProbe, type HttpProbe } from "../watcher/http-probe";
 import { startWatcher } from "../watcher/run";
 import { percentile, summarise, type WatchRecord, type WatchSummary } from "../watcher/summary";
+import {
+  driveEcsHook,
+  EcsLifecycleStage,
+  hookEvent,
+  loopbackLookup,
+  lookupFetch,
+  MemoryParameterStore,
+  rehearsalAwsClients,
+  rehearsalHookDeps,
+  rehearsalHookEnv,
+  type HookInvocationRecord,
+  type RehearsalDeployment,
+} from "./ecs-hook";
 import {
   haproxyCheck,
   LOOPBACK,
   otherSlot,
   renderHaproxyConfig,
+  renderRoutedHaproxyConfig,
+  serviceBackend,
   slotServers,
   type HaproxyCheck,
   type Listener,
+  type ListenerRoute,
   type Slot,
 } from "./haproxy-config";
 import {
@@ -49,9 +69,14 @@ import {
   type LoadSummary,
 } from "./load";
 import {
+  describeEcsStrategy,
   describeShifting,
+  ecsStrategy,
+  ecsTrafficPlan,
   MAX_WEIGHT,
   trafficPlan,
+  type EcsStrategy,
+  type Engine,
   weightChanges,
   weightsFor,
   type TrafficStep,
@@ -67,7 +92,16 @@ import {
   type Child,
 } from "./processes";
 import { startWebhookReceiver, type ReceivedMessage, type WebhookReceiver } from "./receiver";
-import { runtimeApi, setAddress, setState, setWeight, showStat, type RuntimeApi } from "./runtime";
+import {
+  backendName,
+  runtimeApi,
+  setAddress,
+  setState,
+  setWeight,
+  showStat,
+  type BackendRef,
+  type RuntimeApi,
+} from "./runtime";
 import type { StackSettings } from "./stack";
 import { findRow, targetHealthOf, targetStateOf, type StatRow } from "./stat";
 
@@ -79,7 +113,28 @@ export const RehearsalDefaults = {
   liveCheckIntervalMs: 200,
   failingDeadlineMs: 3000,
   appDelayMs: 2,
+  engine: "codedeploy",
 } as const;
+
+/**
+ * How the rehearsal registers the Amazon ECS lifecycle hook (`--engine ecs`).
+ * - The invocation budget keeps the ratio of the hook's defaults: a slice
+ *   (`GREENLIGHT_ECS_INVOCATION_BUDGET_MS`, 120 s) is half the probe deadline (240 s), so a check
+ *   that does not pass at once runs over two invocations or more. The rehearsal's deadlines are
+ *   10 s (the cutover) and 3 s (the broken v3): slices of 5 s and 1.5 s, at least
+ *   {@link MIN_INVOCATION_BUDGET_MS}.
+ * - The call-back delay is 1 s, the shortest the hook accepts (its default of 15 s would outlast
+ *   the rehearsal's real-time deadlines, and the hook answers FAILED when the delay would); the
+ *   driver waits it scaled like every other minute of Amazon ECS's: about 17 ms at one minute =
+ *   1 s.
+ */
+export const EcsHookRehearsal = {
+  budgetOfDeadline: EcsHookDefaults.invocationBudgetMs / ProbeDefaults.deadlineMs,
+  callBackDelaySeconds: 1,
+} as const;
+
+/** The shortest invocation budget the rehearsal gives the hook, ms. */
+export const MIN_INVOCATION_BUDGET_MS = 300;
 
 /**
  * With `--load`, how long the load runs before the first scenario watches: the steady state is
@@ -141,6 +196,32 @@ export interface RehearsalOptions {
   readonly tmpRoot?: string;
   /** Stops the rehearsal early (Ctrl-C); cleanup still runs. */
   readonly signal?: AbortSignal;
+  /**
+   * The deployment engine played: `codedeploy` (a listener pair per service, CodeDeploy's
+   * traffic shifting, the live-hook core at AfterAllowTraffic) or `ecs` (one shared listener
+   * routing by host and path, Amazon ECS's strategy, the ECS lifecycle hook through its
+   * IN_PROGRESS protocol).
+   * @default "codedeploy"
+   */
+  readonly engine?: Engine;
+  /** The ECS engine's hook, for tests that need it slower or faster. */
+  readonly ecs?: EcsRehearsalOptions;
+}
+
+/** How the ECS engine's hook runs (`engine: "ecs"` only). */
+export interface EcsRehearsalOptions {
+  /**
+   * What one hook invocation may spend checking before it answers IN_PROGRESS, ms.
+   * @default - half the scenario's live-check deadline ({@link EcsHookRehearsal})
+   */
+  readonly invocationBudgetMs?: number;
+  /**
+   * How long after Amazon ECS invokes POST_PRODUCTION_TRAFFIC_SHIFT the last weight change
+   * reaches the load balancer, ms: a rule change that lands late, so the first invocations still
+   * meet the old version and the new one takes several invocations to be proven.
+   * @default 0
+   */
+  readonly ruleChangeLagMs?: number;
 }
 
 /** What the rehearsal needs from its surroundings. */
@@ -217,14 +298,28 @@ export interface ScenarioResult {
   readonly stoppedExit?: { readonly code: number | null; readonly afterMs: number };
   /** What stopped the scenario before its end (a child that died, a refused command, …). */
   readonly error?: string;
+  /** The ECS engine's lifecycle hook at POST_PRODUCTION_TRAFFIC_SHIFT; absent with CodeDeploy. */
+  readonly hook?: HookSummary;
   /** Why the scenario did not go as it should; empty when it did. */
   readonly problems: readonly string[];
   readonly ok: boolean;
 }
 
+/** What the ECS lifecycle hook did in a scenario. */
+export interface HookSummary {
+  readonly stage: string;
+  /** Its answer to each invocation, in order (IN_PROGRESS, …, then SUCCEEDED or FAILED). */
+  readonly answers: readonly string[];
+  /** Version requests the hook made across its invocations. */
+  readonly attempts: number;
+  /** The release record the hook wrote (its Parameter Store name), when it wrote one. */
+  readonly releaseRecord?: string;
+}
+
 /** What the rehearsal came to. */
 export interface RehearsalResult {
   readonly stack: string;
+  readonly engine: Engine;
   readonly environment: string;
   readonly service: string;
   readonly shifting: string;
@@ -311,8 +406,35 @@ export function windowLatency(
   return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
+/** Where the rehearsed service is reached and which backends hold its slots. */
+interface Routing {
+  readonly engine: Engine;
+  /** The backends holding the rehearsed service's slots, per listener. */
+  readonly backends: Readonly<Record<Listener, BackendRef>>;
+  /** The Host header of the service's rule (ECS engine), e.g. `web.rehearsal.local`. */
+  readonly host?: string;
+}
+
+/** The ECS engine's fakes and settings. */
+interface EcsWorld {
+  readonly strategy: EcsStrategy;
+  readonly route: ListenerRoute;
+  readonly parameters: MemoryParameterStore;
+  readonly clients: ReturnType<typeof rehearsalAwsClients>;
+  /** The hook's slice when a test sets it; else from the scenario's deadline. */
+  readonly invocationBudgetMs?: number;
+  readonly ruleChangeLagMs: number;
+  deployment: RehearsalDeployment | undefined;
+  revisions: number;
+  readonly weights: Record<Slot, number>;
+}
+
 interface Env {
   readonly settings: StackSettings;
+  readonly routing: Routing;
+  readonly ecs: EcsWorld | undefined;
+  /** The watcher's probe when names must resolve locally (ECS engine). */
+  readonly watchProbe: (() => HttpProbe) | undefined;
   readonly clock: Clock;
   readonly fetch: FetchLike;
   readonly api: RuntimeApi;
@@ -403,7 +525,32 @@ export async function runRehearsal(
   const minuteMs = options.minuteMs ?? RehearsalDefaults.minuteMs;
   const rate = options.rate ?? RehearsalDefaults.rate;
   const connections = options.load ?? 0;
-  const steps = trafficPlan(settings.shifting, minuteMs); // validates minuteMs
+  const engine = options.engine ?? RehearsalDefaults.engine;
+  const strategy =
+    engine === "ecs" ? ecsStrategy(settings.shifting, settings.terminationWaitMinutes) : undefined;
+  const steps =
+    strategy === undefined
+      ? trafficPlan(settings.shifting, minuteMs) // validates minuteMs
+      : ecsTrafficPlan(strategy, minuteMs);
+  const route = settings.routes.find((candidate) => candidate.service === settings.service);
+  if (engine === "ecs" && route === undefined) {
+    throw new RangeError(`no listener rule routes to ${settings.service}`);
+  }
+  const routing: Routing =
+    engine === "ecs" && route !== undefined
+      ? {
+          engine,
+          backends: {
+            prod: { backend: serviceBackend("prod", settings.service) },
+            test: { backend: serviceBackend("test", settings.service) },
+          },
+          ...(route.hostname === undefined
+            ? {}
+            : { host: concreteHost(route.hostname, settings.service) }),
+        }
+      : { engine, backends: { prod: "prod", test: "test" } };
+  const lookup = routing.host === undefined ? undefined : loopbackLookup([routing.host]);
+  const hostFetch = lookup === undefined ? undefined : lookupFetch(lookup);
   const check = haproxyCheck(settings.healthCheck, minuteMs, settings.slowStartSeconds);
   const started = clock.now();
   const timeline: TimelineEvent[] = [];
@@ -424,7 +571,7 @@ export async function runRehearsal(
     const appDelayMs = options.appDelayMs ?? RehearsalDefaults.appDelayMs;
     event(
       "setup",
-      `stack ${settings.stack}: service ${settings.service}, ${describeShifting(settings.shifting, minuteMs)}`,
+      `stack ${settings.stack}: service ${settings.service}, ${strategy === undefined ? `CodeDeploy ${describeShifting(settings.shifting, minuteMs)}` : `Amazon ECS ${describeEcsStrategy(strategy, minuteMs)}`}`,
     );
     const { v1, v2, v3 } = RehearsalVersions;
     const blue = await startApp(
@@ -446,17 +593,42 @@ export async function runRehearsal(
       bluePort: blue.port,
       healthCheckPath: settings.healthCheckPath,
       check,
+      ...(engine === "ecs" ? { routes: settings.routes, service: settings.service } : {}),
     });
     watchdog.watch(lb.child, "HAProxy");
+    const origin = routing.host ?? LOOPBACK;
+    const ecs: EcsWorld | undefined =
+      strategy === undefined || route === undefined
+        ? undefined
+        : ecsWorld(strategy, route, options.ecs ?? {}, {
+            service: settings.service,
+            ports: { prod: lb.prodPort, test: lb.testPort },
+            api,
+            backend: backendName(routing.backends.prod),
+          });
     const env: Env = {
       settings,
+      routing,
+      ecs,
+      watchProbe:
+        lookup === undefined
+          ? undefined
+          : () =>
+              createHttpProbe({
+                maxSockets:
+                  Math.ceil(
+                    (rate * (connections > 0 ? WatcherTimeoutMs.loaded : WatcherTimeoutMs.idle)) /
+                      1000,
+                  ) + 8,
+                lookup,
+              }),
       clock,
-      fetch: deps.fetch ?? globalFetch,
+      fetch: deps.fetch ?? hostFetch?.fetch ?? globalFetch,
       api,
       group,
       bundle,
-      prodUrl: `http://${LOOPBACK}:${lb.prodPort}`,
-      testUrl: `http://${LOOPBACK}:${lb.testPort}`,
+      prodUrl: `http://${origin}:${lb.prodPort}`,
+      testUrl: `http://${origin}:${lb.testPort}`,
       receiver,
       rate,
       steadyMs,
@@ -478,11 +650,16 @@ export async function runRehearsal(
       `health check GET ${settings.healthCheckPath} every ${check.interMs} ms, timeout ${check.timeoutMs} ms, healthy after ${check.rise}, unhealthy after ${check.fall} (target group: ${settings.healthCheck.intervalSeconds} s, ${settings.healthCheck.timeoutSeconds} s, ${settings.healthCheck.healthyThreshold}, ${settings.healthCheck.unhealthyThreshold}); fail open when no target of a backend is healthy`,
     );
     await waitForState(env, "prod", "blue", "healthy", 10_000);
-    event("setup", `blue healthy in be_prod; production serves ${v1}`);
+    event(
+      "setup",
+      `blue healthy in ${backendName(routing.backends.prod)}; production serves ${v1}`,
+    );
+    if (engine === "ecs") event("setup", await routingCheck(env, lb.prodPort));
     checkAborted(options.signal);
     if (connections > 0) {
       load = await startLoad(group, {
-        url: `${env.prodUrl}${settings.versionPath}`,
+        url: `http://${LOOPBACK}:${lb.prodPort}${settings.versionPath}`,
+        ...(routing.host === undefined ? {} : { host: `${routing.host}:${lb.prodPort}` }),
         connections,
         startedAt: started,
         bundle: compileLoadGenerator(dir),
@@ -490,7 +667,7 @@ export async function runRehearsal(
       watchdog.watch(load.child, "the load generator (autocannon)");
       event(
         "setup",
-        `load: autocannon, ${connections} keep-alive connections on ${env.prodUrl}${settings.versionPath} until the end (pid ${load.child.pid}); ${LOAD_WARMUP_MS} ms to warm up`,
+        `load: autocannon, ${connections} keep-alive connections on ${env.prodUrl}${settings.versionPath}${routing.host === undefined ? "" : ` (Host ${routing.host}, to ${LOOPBACK})`} until the end (pid ${load.child.pid}); ${LOAD_WARMUP_MS} ms to warm up`,
       );
       await sleepOrAbort(env, LOAD_WARMUP_MS);
     }
@@ -556,9 +733,13 @@ export async function runRehearsal(
       (loadSummary === undefined ? 0 : deploymentFailures(loadSummary) + loadSummary.timeouts);
     return {
       stack: settings.stack,
+      engine,
       environment: settings.environment,
       service: settings.service,
-      shifting: describeShifting(settings.shifting, minuteMs),
+      shifting:
+        strategy === undefined
+          ? describeShifting(settings.shifting, minuteMs)
+          : describeEcsStrategy(strategy, minuteMs),
       haproxy,
       scenarios,
       notRun,
@@ -576,6 +757,7 @@ export async function runRehearsal(
     const stopping = clock.now();
     const count = group.running().length;
     await group.stopAll();
+    hostFetch?.close();
     await receiver?.close();
     await fs.rm(dir, { recursive: true, force: true });
     event(
@@ -583,6 +765,79 @@ export async function runRehearsal(
       `stopped ${count} process${count === 1 ? "" : "es"} in ${Math.round(clock.now() - stopping)} ms; removed ${dir}`,
     );
   }
+}
+
+/**
+ * A host name matching a host-header pattern: `*` becomes the service's name, `?` an `x`
+ * (`*.shop.example.com` → `web.shop.example.com`). Pure.
+ */
+export function concreteHost(pattern: string, service: string): string {
+  return pattern.replace(/\*/g, service).replace(/\?/g, "x").toLowerCase();
+}
+
+/** The ECS engine's fakes: the deployment, the rule's weights and Parameter Store. */
+function ecsWorld(
+  strategy: EcsStrategy,
+  route: ListenerRoute,
+  options: EcsRehearsalOptions,
+  where: {
+    readonly service: string;
+    readonly ports: { readonly prod: number; readonly test: number };
+    readonly api: RuntimeApi;
+    readonly backend: string;
+  },
+): EcsWorld {
+  const parameters = new MemoryParameterStore();
+  const world: EcsWorld = {
+    strategy,
+    route,
+    parameters,
+    ...(options.invocationBudgetMs === undefined
+      ? {}
+      : { invocationBudgetMs: options.invocationBudgetMs }),
+    ruleChangeLagMs: options.ruleChangeLagMs ?? 0,
+    deployment: undefined,
+    revisions: 1,
+    weights: { blue: 100, green: 0 },
+    clients: rehearsalAwsClients(
+      {
+        service: where.service,
+        route,
+        ports: where.ports,
+        deployment: () => world.deployment,
+        weights: () => world.weights,
+        targets: async (slot) => targetHealthOf(await showStat(where.api), where.backend, [slot]),
+      },
+      parameters,
+    ),
+  };
+  return world;
+}
+
+/**
+ * Checks the shared listener's routing (ECS engine): the service's host reaches its backend, a
+ * request that matches no rule gets the listener's default 404. Returns the timeline line.
+ */
+async function routingCheck(env: Env, prodPort: number): Promise<string> {
+  const rules = env.settings.routes
+    .map(
+      (route) =>
+        `${[route.hostname, route.pathPattern].filter((c) => c !== undefined).join(" ")} → ${serviceBackend("prod", route.service)} (priority ${route.priority})`,
+    )
+    .join(", ");
+  const answer = async (url: string): Promise<string> => {
+    try {
+      const response = await env.fetch(url, { signal: AbortSignal.timeout(2000) });
+      const body = await response.text();
+      const version = /"version"\s*:\s*"([^"]*)"/.exec(body)?.[1];
+      return `${response.status}${version === undefined ? "" : ` ${version}`}`;
+    } catch (error) {
+      return messageOf(error);
+    }
+  };
+  const own = await answer(`${env.prodUrl}${env.settings.versionPath}`);
+  const none = await answer(`http://${LOOPBACK}:${prodPort}${env.settings.versionPath}`);
+  return `listener rules: ${rules}; otherwise 404. Host ${env.routing.host ?? LOOPBACK}: ${own}; Host ${LOOPBACK} (no rule): ${none}`;
 }
 
 /** What the load came to, as problems of the rehearsal; empty when no request failed. Pure. */
@@ -621,21 +876,27 @@ async function startLoadBalancer(
     readonly bluePort: number;
     readonly healthCheckPath: string;
     readonly check: HaproxyCheck;
+    /** The ECS engine's listener rules, and the service rehearsed; absent for CodeDeploy. */
+    readonly routes?: readonly ListenerRoute[];
+    readonly service?: string;
   },
 ): Promise<{ prodPort: number; testPort: number; child: Child }> {
   for (let attempt = 1; ; attempt += 1) {
     const [prodPort, testPort] = (await freePorts(2)) as [number, number];
+    const input = {
+      socketPath: where.socketPath,
+      prodPort,
+      testPort,
+      slotPorts: { blue: where.bluePort, green: undefined },
+      liveSlot: "blue" as const,
+      healthCheckPath: where.healthCheckPath,
+      check: where.check,
+    };
     await fs.writeFile(
       where.configPath,
-      renderHaproxyConfig({
-        socketPath: where.socketPath,
-        prodPort,
-        testPort,
-        slotPorts: { blue: where.bluePort, green: undefined },
-        liveSlot: "blue",
-        healthCheckPath: where.healthCheckPath,
-        check: where.check,
-      }),
+      where.routes === undefined || where.service === undefined
+        ? renderHaproxyConfig(input)
+        : renderRoutedHaproxyConfig({ ...input, routes: where.routes, service: where.service }),
     );
     try {
       const child = await startHaproxy(group, where.configPath, api, clock);
@@ -682,7 +943,7 @@ async function waitForState(
   timeoutMs: number,
 ): Promise<number> {
   const start = env.clock.now();
-  const backend = listener === "prod" ? "be_prod" : "be_test";
+  const backend = backendName(env.routing.backends[listener]);
   for (;;) {
     env.watchdog.check();
     const row = findRow(await showStat(env.api), backend, slot);
@@ -696,8 +957,8 @@ async function waitForState(
   }
 }
 
-function retriesOf(rows: readonly StatRow[]): number {
-  const row = findRow(rows, "be_prod", "BACKEND");
+function retriesOf(rows: readonly StatRow[], backend: string): number {
+  const row = findRow(rows, backend, "BACKEND");
   return row.retries + row.redispatches;
 }
 
@@ -708,7 +969,11 @@ async function setProdWeights(
 ): Promise<string> {
   const slots = { original, replacement: otherSlot(original) };
   for (const change of weightChanges(replacementPercent)) {
-    await setWeight(env.api, "prod", slots[change.role], change.weight);
+    await setWeight(env.api, env.routing.backends.prod, slots[change.role], change.weight);
+  }
+  if (env.ecs !== undefined) {
+    env.ecs.weights[slots.replacement] = replacementPercent;
+    env.ecs.weights[original] = 100 - replacementPercent;
   }
   const { blue, green } = weightsFor(replacementPercent);
   return `${original} ${blue} / ${slots.replacement} ${green} (${replacementPercent} % to the replacement)`;
@@ -722,8 +987,9 @@ async function drainAndStop(
   child: Child,
   label: string,
 ): Promise<{ code: number | null; afterMs: number; exitedAt: number }> {
-  await setState(env.api, "prod", slot, "drain");
-  await setState(env.api, "test", slot, "drain");
+  const { backends } = env.routing;
+  await setState(env.api, backends.prod, slot, "drain");
+  await setState(env.api, backends.test, slot, "drain");
   const drainStart = env.clock.now();
   // The deregistration delay bounds how long in-flight requests may take; like the ALB, the
   // drain ends as soon as the target holds none. It bounds real requests, so it is not shortened
@@ -733,7 +999,7 @@ async function drainAndStop(
   while (env.clock.now() - drainStart < bound) {
     const rows = await showStat(env.api);
     sessions = slotServers(slot).reduce(
-      (sum, server) => sum + findRow(rows, "be_prod", server).sessions,
+      (sum, server) => sum + findRow(rows, backendName(backends.prod), server).sessions,
       0,
     );
     if (sessions === 0) break;
@@ -741,7 +1007,7 @@ async function drainAndStop(
   }
   env.event(
     scenario,
-    `${label} drained (state drain on be_prod and be_test): ${sessions === 0 ? "0 sessions" : `${sessions} sessions left`} after ${env.since(drainStart)} (deregistration delay ${bound / 1000} s)`,
+    `${label} drained (state drain on ${backendName(backends.prod)} and ${backendName(backends.test)}): ${sessions === 0 ? "0 sessions" : `${sessions} sessions left`} after ${env.since(drainStart)} (deregistration delay ${bound / 1000} s)`,
   );
   const stopAt = env.clock.now();
   env.event(scenario, `SIGTERM ${label} (pid ${child.pid})`);
@@ -753,8 +1019,8 @@ async function drainAndStop(
     `${label} exited with code ${exit.code ?? exit.signal} after ${env.since(stopAt)} (graceful drain)`,
   );
   // The slot is empty again: back to ready with weight 0, its health checks now fail (DOWN).
-  await setState(env.api, "prod", slot, "ready");
-  await setState(env.api, "test", slot, "ready");
+  await setState(env.api, backends.prod, slot, "ready");
+  await setState(env.api, backends.test, slot, "ready");
   return { code: exit.code, afterMs: exitedAt - stopAt, exitedAt };
 }
 
@@ -772,6 +1038,10 @@ interface Progress {
   received?: ReceivedMessage;
   /** The child that serves production at the end, when the deployment went live. */
   keep?: Child;
+  /** The verdict when no live-check outcome says it (the ECS hook answered without one). */
+  verdict?: LiveVerdict;
+  /** What the ECS lifecycle hook did. */
+  hook?: HookSummary;
 }
 
 /**
@@ -791,6 +1061,7 @@ async function runScenario(
   const replacement = otherSlot(plan.original.slot);
   const records: WatchRecord[] = [];
   const progress: Progress = { watchStart: clock.now() };
+  const probe = env.watchProbe?.();
   let error: string | undefined;
   let retries = 0;
   let summary: WatchSummary;
@@ -804,12 +1075,13 @@ async function runScenario(
       ...(env.signal === undefined ? {} : { signal: env.signal }),
       onRecord: (record) => records.push(record),
     },
-    { clock },
+    { clock, ...(probe === undefined ? {} : { probe: probe.probe }) },
   );
   try {
-    const retriesBefore = retriesOf(await showStat(api));
+    const backend = backendName(env.routing.backends.prod);
+    const retriesBefore = retriesOf(await showStat(api), backend);
     await scenarioSteps(env, steps, plan, progress);
-    retries = retriesOf(await showStat(api)) - retriesBefore;
+    retries = retriesOf(await showStat(api), backend) - retriesBefore;
   } catch (caught) {
     if (caught instanceof RehearsalAborted) throw caught;
     error = messageOf(caught);
@@ -817,6 +1089,7 @@ async function runScenario(
   } finally {
     watcher.stop();
     summary = await watcher.done.catch(() => summarise(records));
+    probe?.close();
   }
   env.event(
     name,
@@ -840,10 +1113,11 @@ async function runScenario(
     progress.received === undefined || flipAt === undefined
       ? undefined
       : progress.received.receivedAt - flipAt;
-  const verdict: LiveVerdict = progress.outcome?.verdict ?? {
-    live: false,
-    summary: "not reached: the scenario stopped before the live check",
-  };
+  const verdict: LiveVerdict = progress.outcome?.verdict ??
+    progress.verdict ?? {
+      live: false,
+      summary: "not reached: the scenario stopped before the live check",
+    };
   const result: ScenarioResult = {
     name,
     fromVersion: plan.original.version,
@@ -860,6 +1134,7 @@ async function runScenario(
     ...(progress.slack === undefined ? {} : { slack: progress.slack }),
     ...(flipToNoticeMs === undefined ? {} : { flipToNoticeMs }),
     haproxyRetries: retries,
+    ...(progress.hook === undefined ? {} : { hook: progress.hook }),
     ...(progress.stopped === undefined
       ? {}
       : { stoppedExit: { code: progress.stopped.code, afterMs: progress.stopped.afterMs } }),
@@ -906,13 +1181,14 @@ async function scenarioSteps(
     `start ${label}${plan.replacementBuild === undefined ? " — built without its metadata" : ""}: listening on port ${started.port} after ${env.since(startAt)} (pid ${started.child.pid})`,
   );
   // Register the new task's address in its target group, on both listeners.
+  const { backends } = env.routing;
   for (const listener of ["prod", "test"] as const) {
-    await setAddress(api, listener, replacement, started.port);
-    await setState(api, listener, replacement, "ready");
+    await setAddress(api, backends[listener], replacement, started.port);
+    await setState(api, backends[listener], replacement, "ready");
   }
   env.event(
     name,
-    `registered ${LOOPBACK}:${started.port} as ${replacement} in be_prod and be_test (weight 0)`,
+    `registered ${LOOPBACK}:${started.port} as ${replacement} in ${backendName(backends.prod)} and ${backendName(backends.test)} (weight 0)`,
   );
   await waitForState(env, "test", replacement, "healthy", 10_000);
   await waitForState(env, "prod", replacement, "healthy", 10_000);
@@ -920,8 +1196,8 @@ async function scenarioSteps(
     name,
     `${label} healthy in HAProxy (GET ${settings.healthCheckPath} every ${env.check.interMs} ms, rise ${env.check.rise}) ${env.since(startAt)} after its start`,
   );
-  await setWeight(api, "test", replacement, MAX_WEIGHT);
-  await setWeight(api, "test", original, 0);
+  await setWeight(api, backends.test, replacement, MAX_WEIGHT);
+  await setWeight(api, backends.test, original, 0);
   const testAnswers = await testListenerCheck(env);
   env.event(
     name,
@@ -931,6 +1207,15 @@ async function scenarioSteps(
   // Production traffic moves as the stack's traffic shifting says.
   const shiftStart = clock.now();
   progress.shiftStart = shiftStart;
+  if (env.ecs !== undefined) {
+    await ecsDeployment(env, env.ecs, steps, plan, progress, started.child);
+    env.event(
+      name,
+      `steady state on ${progress.keep === undefined ? plan.original.version : plan.replacementVersion} for ${env.steadyMs} ms`,
+    );
+    await sleepOrAbort(env, env.steadyMs);
+    return;
+  }
   for (const step of steps) {
     await sleepOrAbort(env, shiftStart + step.atMs - clock.now());
     const weights = await setProdWeights(env, original, step.greenWeightPercent);
@@ -987,8 +1272,8 @@ async function scenarioSteps(
   } else {
     // Rollback: production traffic back to the original, the replacement drained and stopped.
     const weights = await setProdWeights(env, original, 0);
-    await setWeight(api, "test", original, MAX_WEIGHT);
-    await setWeight(api, "test", replacement, 0);
+    await setWeight(api, backends.test, original, MAX_WEIGHT);
+    await setWeight(api, backends.test, replacement, 0);
     env.event(name, `rollback: weights ${weights}; test listener back on ${original}`);
     progress.stopped = await drainAndStop(env, name, replacement, started.child, label);
     const consequence = `Rolled back: production traffic is back on ${plan.original.version}; ${plan.replacementVersion} was drained and stopped.`;
@@ -1006,6 +1291,172 @@ async function scenarioSteps(
     `steady state on ${outcome.verdict.live ? plan.replacementVersion : plan.original.version} for ${env.steadyMs} ms`,
   );
   await sleepOrAbort(env, env.steadyMs);
+}
+
+/**
+ * The Amazon ECS engine from PRODUCTION_TRAFFIC_SHIFT on: the production rule's weights move as
+ * the strategy says; at POST_PRODUCTION_TRAFFIC_SHIFT the lifecycle hook runs through its
+ * IN_PROGRESS protocol and posts its own notice; SUCCEEDED → BAKE_TIME (blue kept, weight 0),
+ * then CLEAN_UP (blue drained and stopped); FAILED → rollback, a weight flip back to blue, and
+ * green drained and stopped.
+ */
+async function ecsDeployment(
+  env: Env,
+  ecs: EcsWorld,
+  steps: readonly TrafficStep[],
+  plan: ScenarioPlan,
+  progress: Progress,
+  child: Child,
+): Promise<void> {
+  const { clock, settings } = env;
+  const { name } = plan;
+  const original = plan.original.slot;
+  const replacement = otherSlot(original);
+  const shiftStart = progress.shiftStart ?? clock.now();
+  const startAt = progress.startAt ?? shiftStart;
+  const deployment: RehearsalDeployment = {
+    id: `rehearsal${name}${ecs.revisions}`,
+    greenSlot: replacement,
+    revision: (ecs.revisions += 1),
+    // The task definition names the version deployed, also when the app was built without it.
+    environment: buildEnvironment(
+      plan.replacementBuild ?? buildFor(plan.replacementVersion, settings),
+      settings,
+    ),
+    createdAt: startAt,
+  };
+  ecs.deployment = deployment;
+  const shift = async (step: TrafficStep): Promise<void> => {
+    const weights = await setProdWeights(env, original, step.greenWeightPercent);
+    env.event(name, `weights ${weights}`);
+  };
+  const last = steps[steps.length - 1];
+  let lagging: Promise<void> | undefined;
+  for (const step of steps) {
+    await sleepOrAbort(env, shiftStart + step.atMs - clock.now());
+    if (step === last && ecs.ruleChangeLagMs > 0) {
+      env.event(
+        name,
+        `the last weight change reaches the load balancer ${ecs.ruleChangeLagMs} ms after Amazon ECS reports the shift done`,
+      );
+      lagging = sleepOrAbort(env, ecs.ruleChangeLagMs).then(() => shift(step));
+      lagging.catch(() => undefined); // awaited below; a rejection is not lost
+    } else await shift(step);
+  }
+
+  const stage = EcsLifecycleStage.postProductionTrafficShift;
+  const checkStart = clock.now();
+  const messagesBefore = env.receiver.messages.length;
+  const env_ = rehearsalHookEnv({
+    environment: settings.environment,
+    consecutive: settings.consecutive,
+    intervalMs: RehearsalDefaults.liveCheckIntervalMs,
+    timeoutMs: settings.liveCheckTimeoutMs,
+    deadlineMs: plan.deadlineMs,
+    invocationBudgetMs:
+      ecs.invocationBudgetMs ??
+      Math.max(
+        MIN_INVOCATION_BUDGET_MS,
+        Math.round(plan.deadlineMs * EcsHookRehearsal.budgetOfDeadline),
+      ),
+    callBackDelaySeconds: EcsHookRehearsal.callBackDelaySeconds,
+  });
+  const driven = await driveEcsHook({
+    event: hookEvent({ service: settings.service }, deployment, stage, randomUUID()),
+    deps: rehearsalHookDeps({
+      clients: ecs.clients,
+      env: env_,
+      clock,
+      fetch: env.fetch,
+      webhookUrl: env.receiver.url,
+    }),
+    minuteMs: env.minuteMs,
+    clock,
+    sleep: (ms) => sleepOrAbort(env, ms),
+    onInvocation: (record) => env.event(name, describeInvocation(stage, record)),
+  });
+  await lagging;
+  const final = driven.invocations[driven.invocations.length - 1];
+  const outcome = [...driven.invocations].reverse().find((r) => r.run.outcome !== undefined)
+    ?.run.outcome;
+  const succeeded = driven.status === "SUCCEEDED";
+  if (outcome !== undefined && outcome.verdict.live === succeeded) progress.outcome = outcome;
+  else {
+    progress.verdict = {
+      live: succeeded,
+      summary: final?.run.detail ?? `the hook answered ${driven.status}`,
+    };
+  }
+  progress.liveCheckMs = clock.now() - checkStart;
+  const verdict = progress.outcome?.verdict ?? progress.verdict;
+  const release = final?.run.release;
+  progress.hook = {
+    stage,
+    answers: driven.invocations.map((record) => record.run.response.hookStatus),
+    attempts: driven.invocations.reduce((sum, r) => sum + (r.run.outcome?.probe.attempts ?? 0), 0),
+    ...(release?.written === true ? { releaseRecord: release.name } : {}),
+  };
+  env.event(
+    name,
+    `live check: ${succeeded ? "LIVE" : "NOT LIVE"} after ${progress.liveCheckMs} ms, ${driven.invocations.length} hook invocation${driven.invocations.length === 1 ? "" : "s"} (${progress.hook.answers.join(", ")}) — ${verdict?.summary ?? ""}`,
+  );
+  const slack = final?.run.slack;
+  if (slack !== undefined && "ok" in slack) progress.slack = slack;
+  env.event(
+    name,
+    `${succeeded ? "live" : "failure"} notice posted by the hook: ${slack === undefined ? "none" : "ok" in slack ? slackResult(slack) : `skipped (${slack.skipped})`}${release?.written === true ? `; release record ${release.name} written` : ""}`,
+  );
+  progress.received = env.receiver.messages[messagesBefore];
+  checkAborted(env.signal);
+  env.watchdog.check();
+
+  const { backends } = env.routing;
+  if (succeeded) {
+    // BAKE_TIME: blue keeps running at weight 0; a rollback now would be a weight flip.
+    const bakeMs = ecs.strategy.bakeTimeInMinutes * env.minuteMs;
+    env.event(
+      name,
+      `bake time: ${plan.original.version} (${original}) kept at weight 0 for ${bakeMs} ms (${ecs.strategy.bakeTimeInMinutes} min)`,
+    );
+    await sleepOrAbort(env, bakeMs);
+    // CLEAN_UP: the old revision is deregistered and stopped.
+    progress.stopped = await drainAndStop(
+      env,
+      name,
+      original,
+      plan.original.child,
+      `${plan.original.version} (${original})`,
+    );
+    progress.keep = child;
+  } else {
+    // Amazon ECS rolls back by moving production (and test) traffic back to blue.
+    const weights = await setProdWeights(env, original, 0);
+    await setWeight(env.api, backends.test, original, MAX_WEIGHT);
+    await setWeight(env.api, backends.test, replacement, 0);
+    env.event(name, `rollback: weights ${weights}; test listener back on ${original}`);
+    progress.stopped = await drainAndStop(
+      env,
+      name,
+      replacement,
+      child,
+      `${plan.replacementVersion} (${replacement})`,
+    );
+  }
+  ecs.deployment = undefined;
+}
+
+/** A timeline line for one hook invocation. Pure. */
+export function describeInvocation(stage: string, record: HookInvocationRecord): string {
+  const { run } = record;
+  const probe = run.outcome?.probe;
+  const checked =
+    probe === undefined ? "" : `, ${probe.attempts} requests, best streak ${probe.bestStreak}`;
+  const skipped = run.skipped === undefined ? "" : `, ${run.skipped}: ${run.detail ?? ""}`;
+  const next =
+    record.waitedMs === undefined
+      ? ""
+      : `; callBackDelay ${run.response.callBackDelay ?? 30} s → invoked again after ${record.waitedMs} ms`;
+  return `hook ${stage} invocation ${record.n}: ${run.response.hookStatus} after ${Math.round(record.tookMs)} ms${checked}${skipped}${next}`;
 }
 
 /** Requests sent through the test listener before traffic shifts (they also warm the new process). */

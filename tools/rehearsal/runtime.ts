@@ -51,22 +51,33 @@ export async function expectOk(api: RuntimeApi, command: string): Promise<void> 
   if (ERROR_ANSWER.test(answer)) throw new Error(`HAProxy refused "${command}": ${answer}`);
 }
 
+/**
+ * A backend: a listener's own (`be_prod`, `be_test`: the CodeDeploy engine's listener per
+ * service), or one named (a service's backend behind the ECS engine's shared listener).
+ */
+export type BackendRef = Listener | { readonly backend: string };
+
+/** The HAProxy backend name of `ref`. Pure. */
+export function backendName(ref: BackendRef): string {
+  return typeof ref === "string" ? Backends[ref] : ref.backend;
+}
+
 /** Sends `set server <backend>/<server> <what>` to the slot's checked server, then its fail-open twin. */
 async function setSlot(
   api: RuntimeApi,
-  listener: Listener,
+  listener: BackendRef,
   slot: Slot,
   what: string,
 ): Promise<void> {
   for (const server of slotServers(slot)) {
-    await expectOk(api, `set server ${Backends[listener]}/${server} ${what}`);
+    await expectOk(api, `set server ${backendName(listener)}/${server} ${what}`);
   }
 }
 
 /** `set server <backend>/<slot> weight <w>` (and its fail-open twin). */
 export function setWeight(
   api: RuntimeApi,
-  listener: Listener,
+  listener: BackendRef,
   slot: Slot,
   weight: number,
 ): Promise<void> {
@@ -76,7 +87,7 @@ export function setWeight(
 /** `set server <backend>/<slot> state <state>` (and its fail-open twin). */
 export function setState(
   api: RuntimeApi,
-  listener: Listener,
+  listener: BackendRef,
   slot: Slot,
   state: AdminState,
 ): Promise<void> {
@@ -89,7 +100,7 @@ export function setState(
  */
 export function setAddress(
   api: RuntimeApi,
-  listener: Listener,
+  listener: BackendRef,
   slot: Slot,
   port: number,
 ): Promise<void> {

@@ -8,7 +8,7 @@ import { parseConfig, type GreenlightConfig, type TrafficShifting } from "../../
 import { HEALTH_CHECK } from "../../components/loadBalancer";
 import { REPO_ROOT, stackFileRaw, type StackName } from "../../components/stackFile";
 import type { RefType } from "../../hooks/core/build-metadata";
-import type { TargetGroupHealthCheck } from "./haproxy-config";
+import type { ListenerRoute, TargetGroupHealthCheck } from "./haproxy-config";
 
 export { isStackName, STACKS, type StackName } from "../../components/stackFile";
 
@@ -21,6 +21,10 @@ export interface StackSettings {
   readonly healthCheckPath: string;
   readonly versionPath: string;
   readonly shifting: TrafficShifting;
+  /** Minutes the old tasks keep running after success (the ECS engine's bake time). */
+  readonly terminationWaitMinutes: number;
+  /** Each service's listener rule on the ECS engine's shared listener ({@link listenerRoutes}). */
+  readonly routes: readonly ListenerRoute[];
   /** The target group's deregistration delay, ms. */
   readonly deregistrationDelayMs: number;
   /** The target groups' health check, as the program creates them. */
@@ -52,6 +56,8 @@ export function stackSettings(stack: string, config: GreenlightConfig): StackSet
     healthCheckPath: service.healthCheckPath,
     versionPath: service.versionPath,
     shifting: config.deployment.trafficShifting,
+    terminationWaitMinutes: config.deployment.terminationWaitMinutes,
+    routes: listenerRoutes(config),
     deregistrationDelayMs: config.loadBalancer.deregistrationDelaySeconds * 1000,
     healthCheck: HEALTH_CHECK,
     slowStartSeconds: 0,
@@ -61,6 +67,36 @@ export function stackSettings(stack: string, config: GreenlightConfig): StackSet
     branch: config.source.branches[0] ?? config.source.defaultBranch,
     repositoryUrl: config.source.repositoryUrl,
   };
+}
+
+/** The domain the rehearsal's host names end in when the stack names none. */
+export const REHEARSAL_DOMAIN = "rehearsal.local";
+
+/**
+ * Each service's listener rule on the ECS engine's shared listener, in the order of
+ * `greenlight:services` (priority 10, 20, …): its `hostname` and `pathPattern` as the stack
+ * gives them, and without either the host `<service>.<loadBalancer.domainName>`, or
+ * `<service>.rehearsal.local` when the stack has no domain. The one place the rehearsal reads
+ * them: `services[].hostname` and `services[].pathPattern` are read as optional keys, so once the
+ * schema has them this needs no change. Pure.
+ */
+export function listenerRoutes(config: GreenlightConfig): ListenerRoute[] {
+  const domain = config.loadBalancer.domainName ?? REHEARSAL_DOMAIN;
+  return config.services.map((service, i) => {
+    const own = service as typeof service & {
+      readonly hostname?: string;
+      readonly pathPattern?: string;
+    };
+    const pathPattern = own.pathPattern;
+    const hostname =
+      own.hostname ?? (pathPattern === undefined ? `${service.name}.${domain}` : undefined);
+    return {
+      service: service.name,
+      ...(hostname === undefined ? {} : { hostname }),
+      ...(pathPattern === undefined ? {} : { pathPattern }),
+      priority: (i + 1) * 10,
+    };
+  });
 }
 
 /** Reads and validates `Pulumi.<stack>.yaml`; throws a `ConfigError` listing its problems. */

@@ -139,11 +139,19 @@ function failure(error: unknown): { error: FailureKind; detail: string } {
  * connection as the request went out) is sent once more on a fresh connection, within the same
  * timeout, and marked `retried`.
  */
-export function createHttpProbe(options: { readonly maxSockets: number }): HttpProbe {
+export function createHttpProbe(options: {
+  readonly maxSockets: number;
+  /**
+   * Resolves host names, e.g. to send a load balancer's host-routed names to a local one.
+   * @default - the system resolver
+   */
+  readonly lookup?: http.AgentOptions["lookup"];
+}): HttpProbe {
   const agentOptions: http.AgentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets,
     maxFreeSockets: options.maxSockets,
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
