@@ -77,6 +77,8 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
   "ec2:DescribeNetworkInterfaces",
   "ec2:UnassignPrivateIpAddresses",
   "ecr:GetAuthorizationToken",
+  "ecs:DescribeServiceDeployments",
+  "ecs:DescribeServiceRevisions",
   "ecs:DescribeTaskDefinition",
   "ecs:RegisterTaskDefinition",
   "elasticloadbalancing:DescribeListeners",

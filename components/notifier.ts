@@ -14,7 +14,11 @@ export interface NotifierArgs {
   readonly slackSecretArn?: pulumi.Input<string>;
   readonly region: pulumi.Input<string>;
   readonly accountId: pulumi.Input<string>;
-  readonly applicationName: pulumi.Input<string>;
+  /**
+   * The stack's CodeDeploy application, whose failed deployments are alerted.
+   * @default - none (the ecs engine): no CodeDeploy rule or permission
+   */
+  readonly applicationName?: pulumi.Input<string>;
   readonly clusterArn: pulumi.Input<string>;
   readonly pipelineNames: pulumi.Input<string>[];
   readonly alarmNames: pulumi.Input<string>[];
@@ -116,7 +120,10 @@ export class Notifier extends pulumi.ComponentResource {
         roleDescription: `Greenlight's ${args.environment} alerts: pipeline, deployment, task and alarm events to Slack`,
         statements: notifierStatements({
           tableArn: table.arn,
-          deploymentGroupArns: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
+          deploymentGroupArns:
+            args.applicationName === undefined
+              ? undefined
+              : pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
           secretArn: args.slackSecretArn,
         }),
         timeoutSeconds: 60,
@@ -131,14 +138,15 @@ export class Notifier extends pulumi.ComponentResource {
     const patterns = pulumi
       .all([
         pulumi.all(args.pipelineNames),
-        args.applicationName,
+        args.applicationName ?? "",
         args.clusterArn,
         pulumi.all(args.alarmNames),
       ])
       .apply(([pipelines, application, clusterArn, alarms]) =>
         alertPatterns({ pipelines, application, clusterArn, alarms }),
       );
-    for (const kind of ["pipelines", "deployments", "tasks", "alarms"] as const) {
+    const kinds = ["pipelines", "deployments", "tasks", "alarms"] as const;
+    for (const kind of kinds.filter((k) => k !== "deployments" || args.applicationName)) {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-${kind}`,
         {
@@ -175,7 +183,8 @@ export class Notifier extends pulumi.ComponentResource {
 
 interface NotifierPermissions {
   readonly tableArn: pulumi.Input<string>;
-  readonly deploymentGroupArns: pulumi.Input<string>;
+  /** @default - none (no CodeDeploy application) */
+  readonly deploymentGroupArns?: pulumi.Input<string>;
   readonly secretArn?: pulumi.Input<string>;
 }
 
@@ -188,13 +197,15 @@ export function notifierStatements(p: NotifierPermissions): Statement[] {
       Action: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
       Resource: p.tableArn,
     },
-    {
+  ];
+  if (p.deploymentGroupArns) {
+    statements.push({
       Sid: "DeploymentReasons",
       Effect: "Allow",
       Action: ["codedeploy:GetDeployment"],
       Resource: p.deploymentGroupArns,
-    },
-  ];
+    });
+  }
   if (p.secretArn) {
     statements.push(readSecretStatement(p.secretArn));
   }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./config";
+import { ECS_OWNED_SERVICE_FIELDS, type EcsServiceDeployment } from "./ecsEngine";
 import { roleWithPolicy } from "./iam";
 import type { Tags } from "./tags";
 import { taskDefinitionInput } from "./taskdef";
@@ -36,6 +37,11 @@ export interface FargateServiceArgs {
   readonly logRetentionDays: number;
   /** The source repository's web URL, shown in release notices. */
   readonly sourceRepositoryUrl: string;
+  /**
+   * The ecs engine: the service's native blue/green settings (see `ecsEngine.ts`).
+   * @default - the CODE_DEPLOY controller
+   */
+  readonly ecs?: EcsServiceDeployment;
   readonly tags: Tags;
 }
 
@@ -172,6 +178,8 @@ export class FargateService extends pulumi.ComponentResource {
             containerPort: service.containerPort,
           },
         ],
+        // The ecs engine: the ECS controller, its strategy, alarms and advanced configuration.
+        ...args.ecs,
         networkConfiguration: {
           subnets: args.subnetIds,
           securityGroups: args.securityGroupIds,
@@ -185,7 +193,7 @@ export class FargateService extends pulumi.ComponentResource {
       {
         parent: this,
         dependsOn: args.listeners,
-        ignoreChanges: [...CODEDEPLOY_OWNED_SERVICE_FIELDS],
+        ignoreChanges: [...(args.ecs ? ECS_OWNED_SERVICE_FIELDS : CODEDEPLOY_OWNED_SERVICE_FIELDS)],
       },
     );
     this.serviceName = ecsService.name;
