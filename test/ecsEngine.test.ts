@@ -1,22 +1,9 @@
 import { strict as assert } from "assert";
 import { ecsDeploymentStrategy } from "../components/ecsEngine";
 import { WILDCARD_RESOURCE_ACTIONS } from "../components/iam";
-import { stackFileRaw, runStack, value, type Run, type StackName } from "./harness";
+import { ecsStack, stackFileRaw, runStack, value, type Run, type StackName } from "./harness";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mock inputs are untyped */
-
-/** A shipped stack file on the ecs engine: no per-service ports, each service on its own host. */
-export function ecsStack(stack: StackName): Record<string, any> {
-  const raw = stackFileRaw(stack);
-  const domain = `${stack}.shop.example.com`;
-  raw.deployment = { ...raw.deployment, engine: "ecs" };
-  raw.loadBalancer = { ...raw.loadBalancer, domainName: domain };
-  raw.services = raw.services.map((s: any) => {
-    const { prodPort: _p, testPort: _t, ...rest } = s;
-    return { ...rest, hostname: `${s.name}.${domain}` };
-  });
-  return raw;
-}
 
 const policyOf = (run: Run, name: string) =>
   JSON.parse(run.named("aws:iam/rolePolicy:RolePolicy", name).inputs.policy);

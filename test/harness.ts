@@ -43,6 +43,19 @@ export function stackFileRaw(stack: StackName): Record<string, any> {
   return readStackFileRaw(stack) as Record<string, any>;
 }
 
+/** A shipped stack file on the ecs engine: no per-service ports, each service on its own host. */
+export function ecsStack(stack: StackName): Record<string, any> {
+  const raw = stackFileRaw(stack);
+  const domain = `${stack}.shop.example.com`;
+  raw.deployment = { ...raw.deployment, engine: "ecs" };
+  raw.loadBalancer = { ...raw.loadBalancer, domainName: domain };
+  raw.services = raw.services.map((s: any) => {
+    const { prodPort: _p, testPort: _t, ...rest } = s;
+    return { ...rest, hostname: `${s.name}.${domain}` };
+  });
+  return raw;
+}
+
 /** Engine-style config (`greenlight:key` → string) from raw values. */
 export function toEngineConfig(raw: RawConfig): Record<string, string> {
   const out: Record<string, string> = { "aws:region": REGION };
