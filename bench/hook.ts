@@ -1,7 +1,8 @@
 /**
  * Measurements of the live hook: bundle size, module load time of the bundle, and the time from a
  * version flip to the Slack post arriving, with the default probe settings. `benchHook()` returns
- * them; the project's bench runner prints them.
+ * them; the project's bench runner prints them. Also the time for the report to land when CodeDeploy
+ * is unavailable for 3 s (the bundled hook in a fresh process, against the tests' fake AWS).
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -16,7 +17,21 @@ import { systemClock } from "../hooks/core/clock";
 import { globalFetch } from "../hooks/core/http";
 import { createMemoryLogger } from "../hooks/core/logger";
 import { ProbeDefaults } from "../hooks/core/probe";
-import { mockAws, NEW_VERSION, OLD_VERSION } from "../test/hooks/helpers/aws-fixtures";
+import {
+  DEPLOYMENT_ID,
+  EXECUTION_ID,
+  mockAws,
+  NEW_VERSION,
+  OLD_VERSION,
+} from "../test/hooks/helpers/aws-fixtures";
+import {
+  fakeAwsHookEnv,
+  outageFor,
+  startFakeAws,
+  UNAVAILABLE,
+} from "../test/hooks/helpers/fake-aws";
+import { runBundle } from "../test/hooks/helpers/run-bundle";
+import { listen as listenLocal } from "../test/hooks/helpers/servers";
 
 /** Targets the measurements are held against. */
 export const HookBenchTargets = {
@@ -40,6 +55,15 @@ export interface HookBenchResult {
     readonly runsMs: readonly number[];
     /** Median time to `require` the four AWS SDK clients alone: the part Lambda's runtime provides. */
     readonly sdkOnlyMedianMs: number;
+  };
+  /** CodeDeploy unavailable (503) for 3 s from the first report: the report must still land, once. */
+  readonly verdictUnderOutage: {
+    /** From the first report call to the one CodeDeploy accepted. */
+    readonly ms: number;
+    readonly reportCalls: number;
+    readonly accepted: number;
+    readonly notices: number;
+    readonly ok: boolean;
   };
   readonly flipToSlack: {
     readonly ms: number;
@@ -70,6 +94,7 @@ export async function benchHook(options: HookBenchOptions = {}): Promise<HookBen
   const kb = Math.round((bundle.bytes / 1024) * 10) / 10;
   const load = await measureLoad(bundle.code, options.loadRuns ?? 7);
   const flipToSlack = await measureFlipToSlack();
+  const verdictUnderOutage = await measureVerdictUnderOutage(bundle.code);
   return {
     bundle: {
       bytes: bundle.bytes,
@@ -79,7 +104,57 @@ export async function benchHook(options: HookBenchOptions = {}): Promise<HookBen
     },
     load,
     flipToSlack,
+    verdictUnderOutage,
   };
+}
+
+/** The outage the bench puts in front of the report. */
+export const REPORT_OUTAGE_MS = 3000;
+
+/**
+ * Runs the bundled hook in a fresh process against the local fake AWS with CodeDeploy answering
+ * 503 for {@link REPORT_OUTAGE_MS} from the first report, and times the report that lands.
+ */
+async function measureVerdictUnderOutage(
+  code: string,
+): Promise<HookBenchResult["verdictUnderOutage"]> {
+  const version = await listenLocal((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ version: NEW_VERSION }));
+  });
+  const slack: unknown[] = [];
+  const slackServer = await listenLocal((_request, response, body) => {
+    slack.push(body);
+    response.writeHead(200).end("ok");
+  });
+  const aws = await startFakeAws({
+    webhookUrl: `${slackServer.url}/services/T0/B0/bench`,
+    versionPort: version.port,
+    faults: { PutLifecycleEventHookExecutionStatus: outageFor(REPORT_OUTAGE_MS, UNAVAILABLE) },
+  });
+  try {
+    await runBundle(code, {
+      event: { DeploymentId: DEPLOYMENT_ID, LifecycleEventHookExecutionId: EXECUTION_ID },
+      timeoutMs: 30_000,
+      env: fakeAwsHookEnv(aws, {
+        [HookEnv.probeIntervalMs]: "100",
+        [HookEnv.probeDeadlineMs]: "5000",
+        [HookEnv.reportReserveMs]: "20000",
+      }),
+    });
+    const accepted = aws.reports.filter((report) => report.outcome === "accepted");
+    const first = aws.reports[0]?.at ?? 0;
+    const landed = accepted[0]?.at;
+    return {
+      ms: landed === undefined ? Number.NaN : landed - first,
+      reportCalls: aws.reports.length,
+      accepted: accepted.length,
+      notices: slack.length,
+      ok: accepted.length === 1 && slack.length === 1,
+    };
+  } finally {
+    await Promise.all([aws.close(), version.close(), slackServer.close()]);
+  }
 }
 
 /** Requires the bundle (and, for comparison, the AWS SDK clients alone) in fresh Node processes. */

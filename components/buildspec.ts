@@ -10,7 +10,7 @@
  */
 import type { RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { stringify } from "yaml";
-import { BuildEnv } from "../hooks/core/build-metadata";
+import { BuildEnv, PromotionEnv } from "../hooks/core/build-metadata";
 
 /** Placeholders the CodeDeployToECS action fills in. */
 export const IMAGE_PLACEHOLDER = "<IMAGE1_NAME>";
@@ -97,6 +97,40 @@ export const RELEASE_REF_VARIABLE = "RELEASE_REF";
 export const RELEASE_REF_DEFAULT = "source";
 
 /**
+ * The pipeline variables of a promotion (`greenlight promote <from> <to>`): the environment the
+ * release comes from, its image pinned by digest, the deployment that made it live there, and its
+ * build metadata as base64 of JSON (version, commit, ref, refType, commitMessage, author): base64,
+ * because CodePipeline does not escape variable values inside the build action's
+ * EnvironmentVariables JSON (aws/aws-cdk#8458), and a commit message may hold quotes. Their default,
+ * {@link PROMOTE_NONE}, means "not a promotion: build from source".
+ */
+export const PromoteVariables = {
+  from: "PROMOTE_FROM",
+  image: "PROMOTE_IMAGE",
+  deployment: "PROMOTE_DEPLOYMENT",
+  metadata: "PROMOTE_METADATA",
+} as const;
+export const PROMOTE_NONE = "none";
+
+/** The build environment variable that makes a pipeline accept only promotions. */
+export const PROMOTE_ONLY_VARIABLE = "PROMOTE_ONLY";
+
+/** The metadata a promotion carries (`PROMOTE_METADATA`, as base64 of its JSON). */
+export interface PromoteMetadata {
+  readonly version: string;
+  readonly commit: string;
+  readonly ref: string;
+  readonly refType: "branch" | "tag";
+  readonly commitMessage: string;
+  readonly author: string;
+}
+
+/** An image URI pinned by digest in a private ECR repository (ERE, for bash and JavaScript). */
+export const ECR_DIGEST_URI_PATTERN =
+  "^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$";
+export const ECR_DIGEST_URI = new RegExp(ECR_DIGEST_URI_PATTERN);
+
+/**
  * Shell (bash) that works out the build metadata from the checked-out commit and exports it:
  * the version is the first tag at the commit matching one of `$TAG_PATTERNS` (or the tag a person
  * chose), else the short commit. Inputs: `CODEBUILD_RESOLVED_SOURCE_VERSION` (the commit),
@@ -106,7 +140,56 @@ export const RELEASE_REF_DEFAULT = "source";
  */
 export function metadataScript(): string {
   return `# Greenlight build metadata
-if [ -n "\${RELEASE_REF:-}" ] && [ "$RELEASE_REF" != "${RELEASE_REF_DEFAULT}" ]; then
+if [ -n "\${${PromoteVariables.from}:-}" ] && [ "$${PromoteVariables.from}" != "${PROMOTE_NONE}" ]; then
+${promoteMetadataScript()}elif [ "\${${PROMOTE_ONLY_VARIABLE}:-false}" = "true" ]; then
+  echo "Greenlight: this pipeline accepts only promotions (pipeline.promoteOnly): run greenlight promote <from-env> <to-env> <service>" >&2
+  exit 1
+else
+${sourceMetadataScript()}fi
+`;
+}
+
+/**
+ * A promotion's metadata: the release's own (from `PROMOTE_METADATA`), no checkout; the image
+ * and the environment and deployment it comes from are checked before anything uses them.
+ */
+function promoteMetadataScript(): string {
+  const v = PromoteVariables;
+  const field = (name: string, key: string, required = false) =>
+    `${name}="$(jq -${required ? "e" : ""}r '.${key}${required ? "" : ' // ""'} | strings' <<<"$PROMOTE_RELEASE")"`;
+  return `  echo "Greenlight: promoting from $${v.from} (deployment \${${v.deployment}:-unknown}): no build"
+  if ! [[ "$${v.from}" =~ ^[A-Za-z0-9_.-]+$ ]]; then echo "Greenlight: ${v.from} is not an environment name" >&2; exit 1; fi
+  PROMOTE_IMAGE_PATTERN='${ECR_DIGEST_URI_PATTERN}'
+  if ! [[ "\${${v.image}:-}" =~ $PROMOTE_IMAGE_PATTERN ]]; then
+    echo "Greenlight: ${v.image} must be an ECR image pinned by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>)" >&2; exit 1
+  fi
+  PROMOTE_RELEASE=""
+  if [[ "\${${v.metadata}:-}" =~ ^[A-Za-z0-9+/]+=*$ ]]; then
+    PROMOTE_RELEASE="$(printf '%s' "$${v.metadata}" | base64 -d 2>/dev/null || true)"
+  fi
+  if ! jq -e 'type == "object" and (.version | type == "string" and length > 0)' <<<"$PROMOTE_RELEASE" >/dev/null 2>&1; then
+    echo "Greenlight: ${v.metadata} must be the release's metadata, JSON in base64, with a version" >&2; exit 1
+  fi
+  ${field("GREENLIGHT_VERSION", "version", true)}
+  ${field("GREENLIGHT_COMMIT", "commit")}
+  ${field("GREENLIGHT_REF", "ref")}
+  GREENLIGHT_REF_TYPE="$(jq -r 'if .refType == "tag" then "tag" else "branch" end' <<<"$PROMOTE_RELEASE")"
+  ${field("GREENLIGHT_COMMIT_MESSAGE", "commitMessage")}
+  ${field("GREENLIGHT_AUTHOR", "author")}
+  GREENLIGHT_PROMOTED_FROM="$${v.from}"
+  GREENLIGHT_PROMOTED_DEPLOYMENT="\${${v.deployment}:-}"
+  if [ "$GREENLIGHT_PROMOTED_DEPLOYMENT" = "${PROMOTE_NONE}" ]; then GREENLIGHT_PROMOTED_DEPLOYMENT=""; fi
+  IMAGE_TAG="git-\${GREENLIGHT_COMMIT:0:12}"
+  if [ -z "$GREENLIGHT_COMMIT" ]; then IMAGE_TAG="promoted-\${${v.image}##*sha256:}"; IMAGE_TAG="\${IMAGE_TAG:0:21}"; fi
+  export GREENLIGHT_COMMIT GREENLIGHT_REF_TYPE GREENLIGHT_REF GREENLIGHT_VERSION GREENLIGHT_COMMIT_MESSAGE GREENLIGHT_AUTHOR IMAGE_TAG
+  export GREENLIGHT_PROMOTED_FROM GREENLIGHT_PROMOTED_DEPLOYMENT
+  echo "Greenlight: version $GREENLIGHT_VERSION ($GREENLIGHT_REF_TYPE $GREENLIGHT_REF, commit $GREENLIGHT_COMMIT), image $${v.image}"
+`;
+}
+
+/** A build from source: the checked-out commit (or the branch or tag chosen at Release change). */
+function sourceMetadataScript(): string {
+  return `if [ -n "\${RELEASE_REF:-}" ] && [ "$RELEASE_REF" != "${RELEASE_REF_DEFAULT}" ]; then
   echo "Greenlight: releasing $RELEASE_REF, chosen at Release change"
   git fetch --quiet --tags origin "$RELEASE_REF"
   git checkout --quiet --force FETCH_HEAD
@@ -152,17 +235,26 @@ export function artifactsScript(): string {
     ["commitMessage", "message"],
     ["author", "author"],
   ] as const;
-  const names = JSON.stringify(fields.map(([key]) => BuildEnv[key]));
+  const names = JSON.stringify([
+    ...fields.map(([key]) => BuildEnv[key]),
+    PromotionEnv.from,
+    PromotionEnv.deployment,
+  ]);
   const entries = fields
     .map(([key, arg]) => `{name: "${BuildEnv[key]}", value: $${arg}}`)
     .join(", ");
+  // A promotion also records where the release comes from.
+  const promoted =
+    `(if $promotedFrom == "" then [] else [{name: "${PromotionEnv.from}", value: $promotedFrom}, ` +
+    `{name: "${PromotionEnv.deployment}", value: $promotedDeployment}] end)`;
   return `# Greenlight deploy artifacts (only after a successful build)
 if [ "\${CODEBUILD_BUILD_SUCCEEDING:-1}" != "1" ]; then exit 1; fi
 jq -n --arg uri "$IMAGE_URI" '{ImageURI: $uri}' > ${BUILD_FILES.imageDetail}
 jq --arg version "$GREENLIGHT_VERSION" --arg commit "$GREENLIGHT_COMMIT" --arg ref "$GREENLIGHT_REF" \\
    --arg refType "$GREENLIGHT_REF_TYPE" --arg message "$GREENLIGHT_COMMIT_MESSAGE" --arg author "$GREENLIGHT_AUTHOR" \\
+   --arg promotedFrom "\${GREENLIGHT_PROMOTED_FROM:-}" --arg promotedDeployment "\${GREENLIGHT_PROMOTED_DEPLOYMENT:-}" \\
   '.containerDefinitions[0].environment = (((.containerDefinitions[0].environment // [])
-     | map(select(.name as $n | ${names} | index($n) | not))) + [${entries}] | sort_by(.name))' \\
+     | map(select(.name as $n | ${names} | index($n) | not))) + [${entries}] + ${promoted} | sort_by(.name))' \\
   taskdef.template.json > ${BUILD_FILES.taskDefinition}
 echo "Greenlight: wrote ${BUILD_FILES.imageDetail}, ${BUILD_FILES.taskDefinition} and ${BUILD_FILES.appSpec} for $IMAGE_URI"
 `;
@@ -178,7 +270,17 @@ export function imageScript(): string {
 REGISTRY="\${REPOSITORY_URI%%/*}"
 REPOSITORY_NAME="\${REPOSITORY_URI#*/}"
 aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$REGISTRY"
-if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then
+if [ -n "\${GREENLIGHT_PROMOTED_FROM:-}" ]; then
+${promoteImageScript()}else
+${buildImageScript()}fi
+IMAGE_URI="$REPOSITORY_URI@$DIGEST"
+export IMAGE_URI
+`;
+}
+
+/** Builds and pushes the commit's image unless it is already there; sets `DIGEST`. */
+function buildImageScript(): string {
+  return `if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then
   echo "Greenlight: $IMAGE_TAG is already in ECR (tags are immutable): reusing it"
 else
   CACHE_TAG="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --filter tagStatus=TAGGED \\
@@ -193,8 +295,41 @@ else
 fi
 DIGEST="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" \\
   --query 'imageDetails[0].imageDigest' --output text)"
-IMAGE_URI="$REPOSITORY_URI@$DIGEST"
-export IMAGE_URI
+`;
+}
+
+/**
+ * A promotion: no build. The promoted image is copied by digest from the repository it was live
+ * from into this environment's own repository (pull by digest, push; the pull needs that
+ * repository's permission, see README "Promotion"), unless the digest is already here; the
+ * copy must keep the digest, or the build fails. Sets `DIGEST`.
+ */
+function promoteImageScript(): string {
+  const image = PromoteVariables.image;
+  return `  PROMOTE_DIGEST="\${${image}##*@}"
+  if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageDigest="$PROMOTE_DIGEST" >/dev/null 2>&1; then
+    echo "Greenlight: $PROMOTE_DIGEST is already in $REPOSITORY_NAME: nothing to copy"
+  else
+    SOURCE_REGISTRY="\${${image}%%/*}"
+    SOURCE_REGION="$(cut -d. -f4 <<<"$SOURCE_REGISTRY")"
+    if [ "$SOURCE_REGISTRY" != "$REGISTRY" ]; then
+      aws ecr get-login-password --region "$SOURCE_REGION" | docker login --username AWS --password-stdin "$SOURCE_REGISTRY"
+    fi
+    docker pull "$${image}"
+    # Tags are immutable: when this environment built the same commit itself, tag by digest.
+    if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" >/dev/null 2>&1; then
+      IMAGE_TAG="promoted-\${PROMOTE_DIGEST#sha256:}"; IMAGE_TAG="\${IMAGE_TAG:0:21}"
+    fi
+    docker tag "$${image}" "$REPOSITORY_URI:$IMAGE_TAG"
+    docker push "$REPOSITORY_URI:$IMAGE_TAG"
+  fi
+  DIGEST="$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageDigest="$PROMOTE_DIGEST" \\
+    --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true)"
+  if [ "$DIGEST" != "$PROMOTE_DIGEST" ]; then
+    echo "Greenlight: the copy of $${image} in $REPOSITORY_NAME does not have digest $PROMOTE_DIGEST; refusing to deploy other bytes" >&2
+    exit 1
+  fi
+  echo "Greenlight: $REPOSITORY_URI@$DIGEST is the image live in $GREENLIGHT_PROMOTED_FROM"
 `;
 }
 

@@ -7,8 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { NAMESPACE, SLACK_WEBHOOK_KEY } from "./config/choices";
-import { problemsOf } from "./config/problems";
+import { keyOf, problemsOf } from "./config/problems";
 import { configSchema, rootShape } from "./config/schema";
+import { certificateRegionProblems } from "./domainRules";
 
 export * from "./config/choices";
 export { defaultRepositoryUrl, predefinedShifting, type HookPlacement } from "./config/rules";
@@ -28,6 +29,16 @@ export type SourceConfig = GreenlightConfig["source"];
 export type PipelineConfig = GreenlightConfig["pipeline"];
 export type LiveCheckConfig = GreenlightConfig["liveCheck"];
 export type AlertsConfig = GreenlightConfig["alerts"];
+/** `loadBalancer.domain`: Greenlight creates the certificate and the DNS records for `name`. */
+export type DomainConfig = NonNullable<LoadBalancerConfig["domain"]>;
+/** One container variable ECS reads from Secrets Manager or SSM when a task starts. */
+export type ServiceSecret = ServiceConfig["secrets"][number];
+export type SecretSource = ServiceSecret["source"];
+/** The application's own AWS permissions (its task role). */
+export type ServicePermissions = ServiceConfig["permissions"];
+export type PermissionStatement = ServicePermissions["statements"][number];
+/** Target tracking on the ECS service's desired count. */
+export type AutoscalingConfig = NonNullable<ServiceConfig["autoscaling"]>;
 
 /** The raw values of the stack file, keyed without the namespace. */
 export type RawConfig = Readonly<Record<string, unknown>>;
@@ -70,11 +81,22 @@ export function readStackConfig(
   return raw;
 }
 
-/** Validates raw stack values; throws a ConfigError naming every problem. */
-export function parseConfig(raw: RawConfig): GreenlightConfig {
+/**
+ * Validates raw stack values; throws a ConfigError naming every problem. `region` is the stack's
+ * `aws:region` (a certificate must be in it); undefined skips that check.
+ */
+export function parseConfig(raw: RawConfig, region?: string): GreenlightConfig {
   const result = configSchema.safeParse(withoutNulls(raw));
-  if (!result.success) {
-    throw new ConfigError(problemsOf(result.error.issues));
+  const lb = raw.loadBalancer as Readonly<Record<string, unknown>> | undefined;
+  const certificateArn = typeof lb?.certificateArn === "string" ? lb.certificateArn : undefined;
+  const regional = certificateRegionProblems(certificateArn, region).map(
+    (p) => `${keyOf(["loadBalancer", ...p.path])} ${p.message}`,
+  );
+  if (!result.success || regional.length > 0) {
+    throw new ConfigError([
+      ...(result.success ? [] : problemsOf(result.error.issues)),
+      ...regional,
+    ]);
   }
   return result.data;
 }
@@ -110,7 +132,7 @@ export function loadConfig(
 ): GreenlightConfig {
   const webhookProblem = slackWebhookProblem(all[`${NAMESPACE}:${SLACK_WEBHOOK_KEY}`]);
   try {
-    const config = redacted(() => parseConfig(readStackConfig(all)), secrets);
+    const config = redacted(() => parseConfig(readStackConfig(all), all["aws:region"]), secrets);
     if (webhookProblem) throw new ConfigError([webhookProblem]);
     return config;
   } catch (e) {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isProduction, type GreenlightConfig, type ServiceConfig } from "./config";
+import { ServiceAutoscaling } from "./autoscaling";
+import type { GreenlightConfig, ServiceConfig } from "./config";
 import { deploymentAlarms } from "./deploymentGroup";
 import { ecsServiceDeployment, infrastructureRole } from "./ecsEngine";
 import { Pipeline } from "./pipeline";
@@ -8,6 +9,7 @@ import { Registry } from "./registry";
 import { FargateService } from "./service";
 import { EcsServiceTraffic, type SharedListeners } from "./sharedListener";
 import { tagsFor } from "./tags";
+import { teardownPolicy } from "./teardown";
 
 /** Minutes the deploy step waits beyond shifting and baking: task start-up, hooks, clean-up. */
 export const ECS_DEPLOY_MARGIN_MINUTES = 20;
@@ -58,7 +60,7 @@ export function deployEcsService(
   });
   const registry = new Registry(name, {
     keepImages: config.keepImages,
-    forceDelete: !isProduction(config.environment),
+    forceDelete: teardownPolicy(config.environment).deleteImages,
     tags,
   });
   const alarms = deploymentAlarms(
@@ -90,6 +92,7 @@ export function deployEcsService(
     clusterArn: cluster.clusterArn,
     repositoryUrl: registry.repositoryUrl,
     repositoryArn: registry.repositoryArn,
+    accountId: shared.accountId,
     targetGroupArn: traffic.blueTargetGroup.arn,
     // Amazon ECS checks the rules and the infrastructure role's permissions at creation.
     listeners: [
@@ -118,6 +121,18 @@ export function deployEcsService(
     }),
     tags,
   });
+
+  if (service.autoscaling) {
+    new ServiceAutoscaling(name, {
+      config: service.autoscaling,
+      clusterName: cluster.clusterName,
+      serviceName: fargate.serviceName,
+      loadBalancerArnSuffix: loadBalancer.arnSuffix,
+      blue: traffic.blueTargetGroup,
+      green: traffic.greenTargetGroup,
+      tags,
+    });
+  }
 
   const pipeline = new Pipeline(name, {
     environment: config.environment,

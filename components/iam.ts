@@ -9,7 +9,9 @@ export interface Statement {
   readonly Principal?:
     "*" | Readonly<Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
   readonly Action: readonly string[];
-  readonly Resource: pulumi.Input<string> | readonly pulumi.Input<string>[];
+  /** ARNs; an Output of a list when the list itself is only known at deploy time. */
+  readonly Resource:
+    pulumi.Input<string> | readonly pulumi.Input<string>[] | pulumi.Output<string[]>;
   readonly Condition?: Readonly<
     Record<string, Readonly<Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>>
   >;
@@ -71,11 +73,16 @@ export function roleWithPolicy(
  * for them. Kept in one place; the tests and the policy pack check every policy against it.
  */
 export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
+  "cloudwatch:PutMetricData",
   "ec2:AssignPrivateIpAddresses",
   "ec2:CreateNetworkInterface",
   "ec2:DeleteNetworkInterface",
   "ec2:DescribeNetworkInterfaces",
   "ec2:UnassignPrivateIpAddresses",
+  // No resource type in the Service Authorization Reference (see components/liveHook.ts).
+  "codedeploy:BatchGetDeploymentTargets",
+  "codedeploy:ListDeploymentTargets",
+  "codedeploy:PutLifecycleEventHookExecutionStatus",
   "ecr:GetAuthorizationToken",
   "ecs:DescribeServiceDeployments",
   "ecs:DescribeServiceRevisions",
@@ -86,4 +93,12 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
   "elasticloadbalancing:DescribeRules",
   "elasticloadbalancing:DescribeTargetGroups",
   "elasticloadbalancing:DescribeTargetHealth",
+  // ECS Exec: the task's SSM agent opens its session channels, and finds the log group.
+  "logs:DescribeLogGroups",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
 ]);

@@ -4,8 +4,8 @@ import { bundleHook, HOOK_BUNDLE_FILE, HOOK_HANDLER_EXPORT } from "../hooks/bund
 import { roleWithPolicy, type Statement } from "./iam";
 import type { Tags } from "./tags";
 
-/** The Lambda runtime of Greenlight's functions: a current Node.js LTS. */
-export const LAMBDA_RUNTIME = "nodejs22.x";
+/** The Lambda runtime of Greenlight's functions: the newest Node.js Lambda offers (`@pulumi/aws` `Runtime.NodeJS24dX`). */
+export const LAMBDA_RUNTIME = aws.lambda.Runtime.NodeJS24dX;
 
 /**
  * A function's code: its entry in `hooks/` bundled with esbuild at `pulumi up` time (no separate

@@ -6,11 +6,12 @@ import { EcsHookDefaults, EcsHookEnv } from "../hooks/ecs/settings";
 import { hookInvokerRole } from "./ecsEngine";
 import { HookDefaults, HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
-import { isProduction, type LiveCheckConfig } from "./config";
+import type { LiveCheckConfig } from "./config";
 import type { Statement } from "./iam";
 import { greenlightFunction, readSecretStatement } from "./lambda";
 import { portRule, type PortRuleArgs } from "./securityGroups";
 import type { Tags } from "./tags";
+import { teardownPolicy } from "./teardown";
 
 export interface LiveHookArgs {
   readonly environment: string;
@@ -73,7 +74,7 @@ export class LiveHook extends pulumi.ComponentResource {
         `${name}-slack`,
         {
           description: `Slack incoming webhook of Greenlight's ${args.environment} notices`,
-          recoveryWindowInDays: isProduction(args.environment) ? 30 : 0,
+          recoveryWindowInDays: teardownPolicy(args.environment).secretRecoveryDays,
           tags,
         },
         { parent: this },
@@ -174,6 +175,11 @@ export class LiveHook extends pulumi.ComponentResource {
       [HookEnv.probeDeadlineMs]: String(settings.probe.deadlineMs),
       [HookEnv.reportReserveMs]: String(settings.reportReserveMs),
     };
+    if (!args.ecs) {
+      // The hook acts on this stack's deployments only (one deployment group per service).
+      variables[HookEnv.application] = args.applicationName!;
+      variables[HookEnv.deploymentGroups] = args.services.join(",");
+    }
     if (secret) variables[HookEnv.slackSecretArn] = secret.arn;
     if (args.probeHost) variables[HookEnv.probeHost] = args.probeHost;
     if (args.ecs) {
@@ -259,14 +265,29 @@ interface LiveHookPermissions {
 export function liveHookStatements(p: LiveHookPermissions): Statement[] {
   const statements: Statement[] = [
     {
+      Sid: "ReadDeployments",
+      Effect: "Allow",
+      Action: ["codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"],
+      Resource: p.deploymentGroupArns,
+    },
+    {
       Sid: "AnswerDeployments",
       Effect: "Allow",
       Action: [
-        "codedeploy:GetDeployment",
-        "codedeploy:GetDeploymentGroup",
         "codedeploy:PutLifecycleEventHookExecutionStatus",
+        "codedeploy:ListDeploymentTargets",
+        "codedeploy:BatchGetDeploymentTargets",
       ],
-      Resource: p.deploymentGroupArns,
+      // Sources disagree on whether these support resource-level permissions: the Service
+      // Authorization Reference ("Actions, resources, and condition keys for AWS CodeDeploy",
+      // list_awscodedeploy.html) lists no resource type for any of the three, so only "*" can
+      // match; CodeDeploy's user guide ("CodeDeploy permissions reference") scopes
+      // PutLifecycleEventHookExecutionStatus to a deployment group ARN. "*" is the one form that
+      // works under both readings (a deployment-group ARN would deny every report under the
+      // first, and the deployment would wait an hour and roll back). The hook itself answers
+      // only this stack's application and deployment groups (GREENLIGHT_CODEDEPLOY_APPLICATION,
+      // GREENLIGHT_DEPLOYMENT_GROUPS), checked before it probes.
+      Resource: "*",
     },
     {
       Sid: "ReadTaskDefinitionsAndTargets",
@@ -339,7 +360,8 @@ export function ecsHookStatements(p: EcsHookPermissions): Statement[] {
     secretArn: p.secretArn,
     releaseParameterArns: p.releaseParameterArns,
     inVpc: p.inVpc,
-  }).filter((s) => s.Sid !== "AnswerDeployments");
+    // The CodeDeploy hook's own statements (reading and answering deployments) are not needed.
+  }).filter((s) => !s.Action.some((action) => action.startsWith("codedeploy:")));
   return [
     {
       Sid: "ReadServiceDeployments",

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadBalancerConfig, ServiceConfig } from "./config";
+import { DomainAlias, DomainCertificate } from "./domain";
+import { usesHttps } from "./domainRules";
 import { portRule } from "./securityGroups";
 import type { Tags } from "./tags";
 
@@ -42,11 +44,20 @@ export class LoadBalancer extends pulumi.ComponentResource {
   public readonly securityGroupId: pulumi.Output<string>;
   /** `https` with a certificate, else `http`. */
   public readonly scheme: "http" | "https";
+  /** The HTTPS listeners' certificate: `certificateArn`, or the one created for `domain`. */
+  public readonly certificateArn?: pulumi.Output<string>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("greenlight:loadbalancer:LoadBalancer", name, {}, opts);
     const { config, tags } = args;
-    this.scheme = config.certificateArn ? "https" : "http";
+    this.scheme = usesHttps(config) ? "https" : "http";
+    // loadBalancer.domain: the certificate (validated in the zone) before any HTTPS listener.
+    const certificate = config.domain
+      ? new DomainCertificate(name, { domain: config.domain, tags }, { parent: this })
+      : undefined;
+    this.certificateArn =
+      certificate?.certificateArn ??
+      (config.certificateArn ? pulumi.output(config.certificateArn) : undefined);
 
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-alb`,
@@ -77,8 +88,20 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.arnSuffix = alb.arnSuffix;
     this.dnsName = alb.dnsName;
     this.host = config.domainName ? pulumi.output(config.domainName) : alb.dnsName;
+    if (config.domain && certificate) {
+      new DomainAlias(
+        name,
+        {
+          name: config.domain.name,
+          zoneId: certificate.zoneId,
+          loadBalancerDnsName: alb.dnsName,
+          loadBalancerZoneId: alb.zoneId,
+        },
+        { parent: this },
+      );
+    }
 
-    if (config.certificateArn && config.httpRedirect) {
+    if (this.scheme === "https" && config.httpRedirect) {
       config.prodIngressCidrs.forEach((cidr, i) =>
         portRule(
           "ingress",
@@ -114,6 +137,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.registerOutputs({
       arn: this.arn,
       dnsName: this.dnsName,
+      host: this.host,
+      certificateArn: this.certificateArn,
       securityGroupId: this.securityGroupId,
     });
   }
@@ -158,8 +183,8 @@ export class ServiceTraffic extends pulumi.ComponentResource {
           loadBalancerArn: loadBalancer.arn,
           port,
           protocol,
-          certificateArn: config.certificateArn,
-          sslPolicy: config.certificateArn ? TLS_POLICY : undefined,
+          certificateArn: loadBalancer.certificateArn,
+          sslPolicy: loadBalancer.scheme === "https" ? TLS_POLICY : undefined,
           defaultActions: [{ type: "forward", targetGroupArn: this.blueTargetGroup.arn }],
           tags: { ...tags, role },
         },

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   BUILD_FILES,
   IMAGE_PLACEHOLDER,
+  PROMOTE_NONE,
+  PROMOTE_ONLY_VARIABLE,
+  PromoteVariables,
   RELEASE_REF_DEFAULT,
   RELEASE_REF_VARIABLE,
   renderAppSpec,
@@ -14,19 +17,16 @@ import {
 import { commitUrlPrefix } from "../hooks/core/build-metadata";
 import { isProduction, type PipelineConfig, type ServiceConfig, type SourceConfig } from "./config";
 import { policyDocument, roleWithPolicy, type Statement } from "./iam";
-import type { Tags } from "./tags";
+import { MANAGED_BY, type Tags } from "./tags";
 import { taskDefinitionInput } from "./taskdef";
+import { teardownPolicy } from "./teardown";
 
 /** CodeBuild's Amazon Linux image with Docker, git, jq and the AWS CLI. */
 export const BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 
-/** Names of the pipeline's stages and actions, in order. */
-export const STAGES = {
-  source: "Source",
-  build: "Build",
-  approve: "Approve",
-  deploy: "Deploy",
-} as const;
+import { STAGES } from "./pipelineStages";
+
+export { STAGES };
 export const ARTIFACTS = { source: "SourceOutput", build: "BuildOutput" } as const;
 export const SOURCE_NAMESPACE = "SourceVariables";
 export const BUILD_NAMESPACE = "BuildVariables";
@@ -63,7 +63,7 @@ export class Delivery extends pulumi.ComponentResource {
 
     const bucket = new aws.s3.Bucket(
       `${name}-artifacts`,
-      { forceDestroy: !isProduction(args.environment), tags },
+      { forceDestroy: teardownPolicy(args.environment).deleteArtifacts, tags },
       { parent: this },
     );
     this.artifactBucketName = bucket.bucket;
@@ -238,7 +238,7 @@ export class Pipeline extends pulumi.ComponentResource {
         args.executionRoleArn,
         args.taskRoleArn,
         args.logGroupName,
-        args.region,
+        pulumi.all([args.region, args.accountId]),
         pulumi.all(args.subnetIds),
         pulumi.all(args.securityGroupIds),
         pulumi.all(hookEntries.map(([, fn]) => fn)),
@@ -249,7 +249,7 @@ export class Pipeline extends pulumi.ComponentResource {
           executionRoleArn,
           taskRoleArn,
           logGroupName,
-          region,
+          [region, accountId],
           subnets,
           groups,
           hookFns,
@@ -269,6 +269,7 @@ export class Pipeline extends pulumi.ComponentResource {
                 taskRoleArn,
                 logGroupName,
                 region,
+                accountId,
                 repositoryUrl: source.repositoryUrl,
               }),
             ),
@@ -293,6 +294,7 @@ export class Pipeline extends pulumi.ComponentResource {
           repositoryArn: args.repositoryArn,
           artifactBucketArn: delivery.artifactBucketArn,
           connectionArn: delivery.connectionArn,
+          service: service.name,
         }),
         tags,
       },
@@ -370,6 +372,8 @@ export class Pipeline extends pulumi.ComponentResource {
               BranchName: source.defaultBranch,
               // A full clone, so the build can read tags, the commit message and its author.
               OutputArtifactFormat: "CODEBUILD_CLONE_REF",
+              // Promotions only: no run starts on a push.
+              ...(pipeline.promoteOnly ? { DetectChanges: "false" } : {}),
             },
           },
         ],
@@ -404,6 +408,16 @@ export class Pipeline extends pulumi.ComponentResource {
                   value: `#{variables.${RELEASE_REF_VARIABLE}}`,
                   type: "PLAINTEXT",
                 },
+                ...Object.values(PromoteVariables).map((variable) => ({
+                  name: variable,
+                  value: `#{variables.${variable}}`,
+                  type: "PLAINTEXT",
+                })),
+                {
+                  name: PROMOTE_ONLY_VARIABLE,
+                  value: pipeline.promoteOnly ? "true" : "false",
+                  type: "PLAINTEXT",
+                },
               ]),
             },
           },
@@ -422,7 +436,7 @@ export class Pipeline extends pulumi.ComponentResource {
             version: "1",
             configuration: {
               NotificationArn: delivery.approvalTopicArn,
-              CustomData: `Deploy ${service.name} #{${BUILD_NAMESPACE}.GREENLIGHT_VERSION} (#{${BUILD_NAMESPACE}.GREENLIGHT_REF}) to ${args.environment}?`,
+              CustomData: `Deploy ${service.name} #{${BUILD_NAMESPACE}.GREENLIGHT_VERSION} (#{${BUILD_NAMESPACE}.GREENLIGHT_REF}) to ${args.environment}? Promoted from: #{variables.${PromoteVariables.from}}.`,
               ExternalEntityLink: `${commitUrlPrefix(source.repositoryUrl) ?? source.repositoryUrl}/#{${BUILD_NAMESPACE}.GREENLIGHT_COMMIT}`,
             },
           },
@@ -472,14 +486,9 @@ export class Pipeline extends pulumi.ComponentResource {
         executionMode: isProduction(args.environment) ? "QUEUED" : "SUPERSEDED",
         roleArn: pipelineRole.arn,
         artifactStores: [{ type: "S3", location: delivery.artifactBucketName }],
-        triggers: pipelineTriggers(service, source),
-        variables: [
-          {
-            name: RELEASE_REF_VARIABLE,
-            defaultValue: RELEASE_REF_DEFAULT,
-            description: `At "Release change": a branch or tag to deploy instead of the source revision (${RELEASE_REF_DEFAULT} = as fetched).`,
-          },
-        ],
+        // Promotions only: no push starts a run (the build refuses anything but a promotion).
+        ...(pipeline.promoteOnly ? {} : { triggers: pipelineTriggers(service, source) }),
+        variables: pipelineVariables(),
         stages,
         tags,
       },
@@ -496,6 +505,31 @@ export class Pipeline extends pulumi.ComponentResource {
       consoleUrl: this.consoleUrl,
     });
   }
+}
+
+/**
+ * The pipeline-level variables: the branch or tag a "Release change" builds, and the promote
+ * variables that `greenlight promote` (and `rollback`) set; their defaults mean "build from source".
+ */
+export function pipelineVariables(): aws.types.input.codepipeline.PipelineVariable[] {
+  const promote: Record<keyof typeof PromoteVariables, string> = {
+    from: "The environment a promotion comes from (set by greenlight promote).",
+    image: "The promoted image, pinned by digest.",
+    deployment: "The deployment that made the promoted release live in its environment.",
+    metadata: "The promoted release's build metadata (JSON).",
+  };
+  return [
+    {
+      name: RELEASE_REF_VARIABLE,
+      defaultValue: RELEASE_REF_DEFAULT,
+      description: `At "Release change": a branch or tag to deploy instead of the source revision (${RELEASE_REF_DEFAULT} = as fetched).`,
+    },
+    ...(Object.keys(PromoteVariables) as (keyof typeof PromoteVariables)[]).map((key) => ({
+      name: PromoteVariables[key],
+      defaultValue: PROMOTE_NONE,
+      description: `${promote[key]} ${PROMOTE_NONE} = not a promotion.`,
+    })),
+  ];
 }
 
 /** A service's pipeline and build project name in an environment. */
@@ -540,9 +574,17 @@ interface BuildPermissions {
   readonly repositoryArn: pulumi.Input<string>;
   readonly artifactBucketArn: pulumi.Input<string>;
   readonly connectionArn: pulumi.Input<string>;
+  /** The service: a promotion pulls its image from the service's repository of another stack. */
+  readonly service: string;
 }
 
-/** CodeBuild's statements: logs, its ECR repository, the pipeline's artifacts, the full clone. */
+/**
+ * CodeBuild's statements: logs, its ECR repository, the pipeline's artifacts, the full clone, and
+ * for promotions, pulling the same service's image from its repository in another Greenlight
+ * stack (any account and region; chosen by the repository's `service` and `managed-by` tags,
+ * since the other stacks' repository names are not known here). Another account's repository must
+ * also allow the pull in its repository policy.
+ */
 export function buildStatements(p: BuildPermissions): Statement[] {
   return [
     {
@@ -585,8 +627,28 @@ export function buildStatements(p: BuildPermissions): Statement[] {
       Action: ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
       Resource: p.connectionArn,
     },
+    {
+      Sid: "PullPromotedImage",
+      Effect: "Allow",
+      Action: PROMOTE_PULL_ACTIONS,
+      Resource: "arn:aws:ecr:*:*:repository/*",
+      Condition: {
+        StringEquals: {
+          "aws:ResourceTag/service": p.service,
+          "aws:ResourceTag/managed-by": MANAGED_BY,
+        },
+      },
+    },
   ];
 }
+
+/** What pulling a promoted image (and checking its digest) calls on the repository it is in. */
+export const PROMOTE_PULL_ACTIONS = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:BatchGetImage",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:DescribeImages",
+] as const;
 
 interface PipelinePermissions {
   readonly artifactBucketArn: pulumi.Input<string>;

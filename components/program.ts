@@ -1,13 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./cluster";
-import {
-  NAMESPACE,
-  SLACK_WEBHOOK_KEY,
-  isProduction,
-  type GreenlightConfig,
-  type ServiceConfig,
-} from "./config";
+import { NAMESPACE, SLACK_WEBHOOK_KEY, type GreenlightConfig, type ServiceConfig } from "./config";
 import { LiveHook } from "./liveHook";
 import { BlueGreenDeployment } from "./deploymentGroup";
 import { LoadBalancer, ServiceTraffic } from "./loadBalancer";
@@ -19,7 +13,9 @@ import { Registry } from "./registry";
 import { FargateService } from "./service";
 import { SharedListeners } from "./sharedListener";
 import { deployEcsService } from "./ecsStack";
+import { ServiceAutoscaling } from "./autoscaling";
 import { tagsFor } from "./tags";
+import { teardownPolicy } from "./teardown";
 
 /** What a person needs about one service after `pulumi up`. */
 export interface ServiceOutputs {
@@ -203,7 +199,7 @@ function deployService(
   });
   const registry = new Registry(name, {
     keepImages: config.keepImages,
-    forceDelete: !isProduction(config.environment),
+    forceDelete: teardownPolicy(config.environment).deleteImages,
     tags,
   });
   const fargate = new FargateService(name, {
@@ -212,6 +208,7 @@ function deployService(
     clusterArn: cluster.clusterArn,
     repositoryUrl: registry.repositoryUrl,
     repositoryArn: registry.repositoryArn,
+    accountId: shared.accountId,
     targetGroupArn: traffic.blueTargetGroup.arn,
     listeners: [traffic.prodListener, traffic.testListener],
     subnetIds: network.taskSubnetIds,
@@ -221,6 +218,17 @@ function deployService(
     sourceRepositoryUrl: config.source.repositoryUrl,
     tags,
   });
+  if (service.autoscaling) {
+    new ServiceAutoscaling(name, {
+      config: service.autoscaling,
+      clusterName: cluster.clusterName,
+      serviceName: fargate.serviceName,
+      loadBalancerArnSuffix: loadBalancer.arnSuffix,
+      blue: traffic.blueTargetGroup,
+      green: traffic.greenTargetGroup,
+      tags,
+    });
+  }
   const deployment = new BlueGreenDeployment(name, {
     serviceName: service.name,
     deployment: config.deployment,

@@ -1,13 +1,38 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "./config";
+import type { PermissionStatement, ServiceConfig } from "./config";
 import { ECS_OWNED_SERVICE_FIELDS, type EcsServiceDeployment } from "./ecsEngine";
-import { roleWithPolicy } from "./iam";
+import { roleWithPolicy, type Statement } from "./iam";
+import { secretStatements, type SecretScope } from "./secrets";
 import type { Tags } from "./tags";
-import { taskDefinitionInput } from "./taskdef";
+import { placeholderContainer, taskDefinitionInput } from "./taskdef";
 
-/** The tag of the image the service starts with, before its first pipeline run. */
+/**
+ * The image tag of the template revision Pulumi registers. Nothing runs that revision: the
+ * service starts on the placeholder, and the pipeline registers every revision that runs.
+ */
 export const BOOTSTRAP_TAG = "bootstrap";
+
+/** What ECS Exec needs in the task role: the SSM agent's session channels (no resource-level permissions). */
+export const EXEC_CHANNEL_ACTIONS = [
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+] as const;
+
+const UNRESOLVED_SCOPE: SecretScope = { region: "", accountId: "" };
+
+/** A stack-file permission statement as an IAM policy statement. */
+export function iamStatement(p: PermissionStatement, index: number): Statement {
+  return {
+    Sid: p.sid ?? `Service${index}`,
+    Effect: p.effect,
+    Action: [...p.actions],
+    Resource: p.resources.length === 1 ? p.resources[0] : [...p.resources],
+    ...(p.conditions !== undefined ? { Condition: p.conditions } : {}),
+  };
+}
 
 /**
  * What CodeDeploy owns on a CODE_DEPLOY service, and `pulumi up` must never put back: the task
@@ -27,6 +52,8 @@ export interface FargateServiceArgs {
   readonly clusterArn: pulumi.Input<string>;
   readonly repositoryUrl: pulumi.Input<string>;
   readonly repositoryArn: pulumi.Input<string>;
+  /** The stack's account: secrets given by name are read from it. */
+  readonly accountId: pulumi.Input<string>;
   /** The blue target group: the one the service starts behind. */
   readonly targetGroupArn: pulumi.Input<string>;
   /** The listeners that attach the target groups to the ALB (ECS requires that first). */
@@ -53,6 +80,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly serviceArn: pulumi.Output<string>;
   public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** The placeholder revision the service starts on. */
+  public readonly placeholderTaskDefinitionArn: pulumi.Output<string>;
   public readonly family: string;
   public readonly logGroupName: pulumi.Output<string>;
   public readonly executionRoleArn: pulumi.Output<string>;
@@ -64,6 +93,9 @@ export class FargateService extends pulumi.ComponentResource {
     const { service, environment, tags } = args;
     this.family = taskFamily(environment, service.name);
     this.region = aws.getRegionOutput({}, { parent: this }).region;
+    const scope: pulumi.Output<SecretScope> = pulumi
+      .all([this.region, args.accountId])
+      .apply(([region, accountId]) => ({ region, accountId }));
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -105,6 +137,16 @@ export class FargateService extends pulumi.ComponentResource {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: pulumi.interpolate`${logGroup.arn}:*`,
           },
+          // Exactly the secrets and parameters of services[].secrets (and their key): the
+          // statements' shape is known now, their ARNs once the region and account are.
+          ...secretStatements(service.secrets, UNRESOLVED_SCOPE, service.secretsKmsKeyArn).map(
+            (st, i) => ({
+              ...st,
+              Resource: scope.apply(
+                (sc) => secretStatements(service.secrets, sc, service.secretsKmsKeyArn)[i].Resource,
+              ) as pulumi.Output<string[]>,
+            }),
+          ),
         ],
         tags,
       },
@@ -112,22 +154,54 @@ export class FargateService extends pulumi.ComponentResource {
     );
     this.executionRoleArn = executionRole.arn;
 
-    // The application's own role: no permissions until the service needs some.
+    // The application's own role: services[].permissions, and ECS Exec's channels when opted in.
     const { role: taskRole } = roleWithPolicy(
       `${name}-task`,
       {
         assumedBy: "ecs-tasks.amazonaws.com",
         description: `The ${service.name} application's own AWS permissions`,
-        statements: [],
+        statements: [
+          ...service.permissions.statements.map(iamStatement),
+          ...(service.exec
+            ? [
+                {
+                  Sid: "EcsExecChannels",
+                  Effect: "Allow" as const,
+                  Action: [...EXEC_CHANNEL_ACTIONS],
+                  Resource: "*",
+                },
+                {
+                  Sid: "EcsExecFindLogGroup",
+                  Effect: "Allow" as const,
+                  Action: ["logs:DescribeLogGroups"],
+                  Resource: "*",
+                },
+                {
+                  Sid: "EcsExecSessionLogs",
+                  Effect: "Allow" as const,
+                  Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                  Resource: pulumi.interpolate`${logGroup.arn}:*`,
+                },
+              ]
+            : []),
+        ],
         tags,
       },
       this,
     );
     this.taskRoleArn = taskRole.arn;
+    service.permissions.managedPolicyArns.forEach(
+      (policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-task-${i}`,
+          { role: taskRole.name, policyArn },
+          { parent: this },
+        ),
+    );
 
     const template = pulumi
-      .all([args.repositoryUrl, executionRole.arn, taskRole.arn, logGroup.name, this.region])
-      .apply(([repositoryUrl, executionRoleArn, taskRoleArn, group, region]) =>
+      .all([args.repositoryUrl, executionRole.arn, taskRole.arn, logGroup.name, scope])
+      .apply(([repositoryUrl, executionRoleArn, taskRoleArn, group, { region, accountId }]) =>
         taskDefinitionInput({
           service,
           environment,
@@ -137,6 +211,7 @@ export class FargateService extends pulumi.ComponentResource {
           taskRoleArn,
           logGroupName: group,
           region,
+          accountId,
           repositoryUrl: args.sourceRepositoryUrl,
         }),
       );
@@ -161,12 +236,36 @@ export class FargateService extends pulumi.ComponentResource {
     );
     this.taskDefinitionArn = taskDefinition.arn;
 
+    // What the service runs until its first release (see placeholderContainer): a quiet start.
+    const placeholder = new aws.ecs.TaskDefinition(
+      `${name}-placeholder`,
+      {
+        family: `${this.family}-placeholder`,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        executionRoleArn: executionRole.arn,
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        containerDefinitions: pulumi
+          .all([logGroup.name, this.region])
+          .apply(([group, region]) =>
+            JSON.stringify([placeholderContainer(service, group, region)]),
+          ),
+        // A failed first release rolls back to it.
+        skipDestroy: true,
+        tags,
+      },
+      { parent: this },
+    );
+    this.placeholderTaskDefinitionArn = placeholder.arn;
+
     const ecsService = new aws.ecs.Service(
       `${name}-service`,
       {
         name: service.name,
         cluster: args.clusterArn,
-        taskDefinition: taskDefinition.arn,
+        taskDefinition: placeholder.arn,
         desiredCount: service.desiredCount,
         launchType: "FARGATE",
         platformVersion: "LATEST",
@@ -185,7 +284,8 @@ export class FargateService extends pulumi.ComponentResource {
           securityGroups: args.securityGroupIds,
           assignPublicIp: args.assignPublicIp,
         },
-        healthCheckGracePeriodSeconds: 30,
+        healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
+        enableExecuteCommand: service.exec,
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
         tags,
@@ -193,7 +293,11 @@ export class FargateService extends pulumi.ComponentResource {
       {
         parent: this,
         dependsOn: args.listeners,
-        ignoreChanges: [...(args.ecs ? ECS_OWNED_SERVICE_FIELDS : CODEDEPLOY_OWNED_SERVICE_FIELDS)],
+        // With autoscaling, Application Auto Scaling owns the desired count too.
+        ignoreChanges: [
+          ...(args.ecs ? ECS_OWNED_SERVICE_FIELDS : CODEDEPLOY_OWNED_SERVICE_FIELDS),
+          ...(service.autoscaling ? ["desiredCount"] : []),
+        ],
       },
     );
     this.serviceName = ecsService.name;
@@ -203,6 +307,7 @@ export class FargateService extends pulumi.ComponentResource {
       serviceName: this.serviceName,
       serviceArn: this.serviceArn,
       taskDefinitionArn: this.taskDefinitionArn,
+      placeholderTaskDefinitionArn: this.placeholderTaskDefinitionArn,
       logGroupName: this.logGroupName,
       executionRoleArn: this.executionRoleArn,
       taskRoleArn: this.taskRoleArn,

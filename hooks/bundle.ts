@@ -25,17 +25,17 @@ export const HOOK_HANDLER_EXPORT = "handler";
 /** The file name the bundle is meant to be saved under in the Lambda archive. */
 export const HOOK_BUNDLE_FILE = "index.js";
 
-/** The esbuild options for a hook bundle: one CommonJS file for Node.js 22, AWS SDK v3 external. */
+/** The esbuild options for a hook bundle: one CommonJS file for Node.js 24, AWS SDK v3 external. */
 export function hookBuildOptions(entry: string = AFTER_ALLOW_TRAFFIC_ENTRY): BuildOptions {
   return {
     entryPoints: [entry],
     absWorkingDir: path.resolve(__dirname, ".."),
     bundle: true,
     platform: "node",
-    target: "node22",
+    target: "node24",
     format: "cjs",
     minify: true,
-    // The Node.js 22 Lambda runtime ships AWS SDK v3.
+    // The Node.js 24 Lambda runtime ships AWS SDK v3.
     external: ["@aws-sdk/*"],
     legalComments: "none",
     logLevel: "silent",

@@ -32,6 +32,7 @@ function template(): RegisterTaskDefinitionCommandInput {
     taskRoleArn: "arn:aws:iam::123456789012:role/web-task",
     logGroupName: "/greenlight/dev/web",
     region: "eu-west-1",
+    accountId: "123456789012",
     repositoryUrl: "https://github.com/acme/greenlight-services",
   });
 }
@@ -388,9 +389,387 @@ describe("the build's rendered files", () => {
           const [container] = rendered.containerDefinitions!;
           assert.deepEqual({ ...container, image: "" }, { ...pulumiContainer, image: "" });
           assert.equal(container.image, IMAGE_PLACEHOLDER);
+          // Secrets and the stop timeout reach CodeDeploy's revisions too, exactly as configured.
+          assert.deepEqual(container.secrets, pulumiContainer.secrets, `${svc.name}: secrets`);
+          assert.equal(container.secrets?.length ?? 0, svc.secrets.length, `${svc.name}: secrets`);
+          assert.equal(container.stopTimeout, svc.stopTimeoutSeconds);
         }
       });
     }
+  });
+});
+
+/**
+ * Fake `aws` and `docker` commands for the image phase: ECR is a text file of
+ * `<repository> <digest> <tag>` lines; every call is logged. `docker push` stores the pulled
+ * image's digest (or $STUB_PUSH_DIGEST, a registry that re-encodes it).
+ */
+function stubBin(dir: string): { bin: string; state: string; log: string } {
+  const bin = path.join(dir, "bin");
+  const state = path.join(dir, "ecr.txt");
+  const log = path.join(dir, "calls.log");
+  fs.mkdirSync(bin);
+  fs.writeFileSync(state, "");
+  fs.writeFileSync(
+    path.join(bin, "aws"),
+    `#!/usr/bin/env bash
+echo "aws $*" >> "$STUB_LOG"
+case "$1 $2" in
+  "ecr get-login-password") echo token ;;
+  "ecr describe-images")
+    repo=""; id=""; query=0; shift 2
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --repository-name) repo="$2"; shift ;;
+        --image-ids) id="$2"; shift ;;
+        --query) query=1; shift ;;
+        --output|--filter) shift ;;
+      esac
+      shift
+    done
+    key="\${id%%=*}"; val="\${id#*=}"
+    if [ "$key" = imageDigest ]; then line="$(awk -v r="$repo" -v d="$val" '$1==r && $2==d' "$STUB_STATE" | head -n 1)"
+    else line="$(awk -v r="$repo" -v t="$val" '$1==r && $3==t' "$STUB_STATE" | head -n 1)"; fi
+    if [ -z "$line" ]; then echo "An error occurred (ImageNotFoundException)" >&2; exit 254; fi
+    if [ "$query" = 1 ]; then echo "$line" | cut -d' ' -f2; else echo '{"imageDetails":[{}]}'; fi ;;
+  *) echo "unexpected: aws $*" >&2; exit 1 ;;
+esac
+`,
+  );
+  fs.writeFileSync(
+    path.join(bin, "docker"),
+    `#!/usr/bin/env bash
+echo "docker $*" >> "$STUB_LOG"
+case "$1" in
+  login) cat > /dev/null ;;
+  pull) echo "$2" > "$STUB_DIR/pulled" ;;
+  tag) echo "$2" > "$STUB_DIR/tagged" ;;
+  push)
+    ref="$2"; tag="\${ref##*:}"; uri="\${ref%:*}"; repo="\${uri#*/}"
+    source="$(cat "$STUB_DIR/tagged")"; digest="\${STUB_PUSH_DIGEST:-\${source##*@}}"
+    echo "$repo $digest $tag" >> "$STUB_STATE" ;;
+  *) echo "unexpected: docker $*" >&2; exit 1 ;;
+esac
+`,
+  );
+  fs.chmodSync(path.join(bin, "aws"), 0o755);
+  fs.chmodSync(path.join(bin, "docker"), 0o755);
+  return { bin, state, log };
+}
+
+describe("the build's promote path (its shell steps, run for real with Docker and ECR stubbed)", () => {
+  const STAGING_REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-staging1";
+  const PROD_REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web-prod999";
+  const DIGEST = `sha256:${"ab".repeat(32)}`;
+
+  function prodBuildspec(): string {
+    return renderBuildspec({
+      repositoryUri: PROD_REPO,
+      dockerfile: "app-sample/Dockerfile",
+      buildContext: "app-sample",
+      tagPatterns: ["v*"],
+      taskDefinitionTemplate: renderTaskDefinitionTemplate(template()),
+      appSpec: renderAppSpec({
+        ...APPSPEC_ARGS,
+        hooks: { AfterAllowTraffic: "greenlight-prod-live-hook" },
+      }),
+    });
+  }
+
+  /** Every phase, as CodeBuild runs them, with the stubs first on PATH. */
+  function runAll(
+    buildspec: string,
+    cwd: string,
+    env: Record<string, string>,
+    stubs: ReturnType<typeof stubBin>,
+    dir: string,
+  ): void {
+    const spec = parse(buildspec);
+    const script = [
+      "set -euo pipefail",
+      ...Object.entries(spec.env.variables).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`),
+      ...spec.phases.pre_build.commands,
+      ...spec.phases.build.commands,
+      ...spec.phases.post_build.commands,
+    ].join("\n");
+    execFileSync("bash", ["-c", script], {
+      cwd,
+      env: {
+        ...process.env,
+        PATH: `${stubs.bin}:${process.env.PATH}`,
+        AWS_REGION: "eu-west-1",
+        STUB_LOG: stubs.log,
+        STUB_STATE: stubs.state,
+        STUB_DIR: dir,
+        ...env,
+      },
+      stdio: "pipe",
+    });
+  }
+
+  /** The original build (staging), then the promotion's variables as `greenlight promote` sets them. */
+  function original(dir: string) {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: dir }).toString().trim();
+    execFileSync("git", ["tag", "v1.4.0"], { cwd: dir });
+    runBuild(buildspecFor(["v*"]), dir, {
+      CODEBUILD_RESOLVED_SOURCE_VERSION: commit,
+      SOURCE_BRANCH: "main",
+    });
+    const taskdef = JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8"));
+    const imageDetail = JSON.parse(fs.readFileSync(path.join(dir, "imageDetail.json"), "utf8"));
+    const env = environmentOf(taskdef);
+    const metadata = {
+      version: env.GREENLIGHT_VERSION,
+      commit: env.GREENLIGHT_COMMIT,
+      ref: env.GREENLIGHT_REF,
+      refType: env.GREENLIGHT_REF_TYPE,
+      commitMessage: env.GREENLIGHT_COMMIT_MESSAGE,
+      author: env.GREENLIGHT_AUTHOR,
+    };
+    const variables = {
+      PROMOTE_FROM: "staging",
+      PROMOTE_IMAGE: `${STAGING_REPO}@${DIGEST}`,
+      PROMOTE_DEPLOYMENT: "d-STAGING42",
+      PROMOTE_METADATA: Buffer.from(JSON.stringify(metadata)).toString("base64"),
+      PROMOTE_ONLY: "false",
+      RELEASE_REF: "source",
+    };
+    return { commit, taskdef, imageDetail, env, variables };
+  }
+
+  function withRepo(
+    work: (dir: string, out: string, stubs: ReturnType<typeof stubBin>) => void,
+  ): void {
+    const dir = gitRepo();
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-stubs-"));
+    try {
+      work(dir, scratch, stubBin(scratch));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  it("copies the image by digest, builds nothing, and writes the original's taskdef.json and imageDetail.json but for what must differ", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      // A later commit on the branch: the promotion must not build or read it.
+      fs.writeFileSync(path.join(dir, "later.txt"), "x");
+      execFileSync("git", ["add", "later.txt"], { cwd: dir });
+      execFileSync(
+        "git",
+        [
+          "-c",
+          "user.name=Eve",
+          "-c",
+          "user.email=eve@example.com",
+          "commit",
+          "-q",
+          "-m",
+          "Later work",
+        ],
+        { cwd: dir },
+      );
+      fs.writeFileSync(stubs.state, `web-staging1 ${DIGEST} git-${first.commit.slice(0, 12)}\n`);
+      runAll(prodBuildspec(), dir, first.variables, stubs, scratch);
+
+      const imageDetail = JSON.parse(fs.readFileSync(path.join(dir, "imageDetail.json"), "utf8"));
+      // The same bytes (digest), in prod's own repository.
+      assert.deepEqual(imageDetail, { ImageURI: `${PROD_REPO}@${DIGEST}` });
+      assert.equal(first.imageDetail.ImageURI.split("@")[1], DIGEST);
+      const taskdef = JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8"));
+      const env = environmentOf(taskdef);
+      // The release's metadata, not the later commit's; plus where it was promoted from.
+      assert.deepEqual(
+        { ...env, GREENLIGHT_PROMOTED_FROM: undefined, GREENLIGHT_PROMOTED_DEPLOYMENT: undefined },
+        {
+          ...first.env,
+          GREENLIGHT_PROMOTED_FROM: undefined,
+          GREENLIGHT_PROMOTED_DEPLOYMENT: undefined,
+        },
+      );
+      assert.equal(env.GREENLIGHT_VERSION, "v1.4.0");
+      assert.equal(env.GREENLIGHT_AUTHOR, "Ada Lovelace");
+      assert.equal(env.GREENLIGHT_PROMOTED_FROM, "staging");
+      assert.equal(env.GREENLIGHT_PROMOTED_DEPLOYMENT, "d-STAGING42");
+      const strip = (doc: any) => ({
+        ...doc,
+        containerDefinitions: [{ ...doc.containerDefinitions[0], environment: [] }],
+      });
+      assert.deepEqual(strip(taskdef), strip(first.taskdef));
+      const names = taskdef.containerDefinitions[0].environment.map((e: any) => e.name);
+      assert.deepEqual(names, [...names].sort());
+
+      const calls = fs.readFileSync(stubs.log, "utf8");
+      assert.doesNotMatch(calls, /docker build/);
+      assert.match(calls, new RegExp(`docker pull ${STAGING_REPO}@${DIGEST}`));
+      assert.match(calls, new RegExp(`docker push ${PROD_REPO}:git-${first.commit.slice(0, 12)}`));
+      // Same account and region: one registry, one login.
+      assert.equal(calls.match(/docker login/g)?.length, 1);
+    });
+  });
+
+  it("logs in to another account's registry (in its region) to pull from it", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      const other = "210987654321.dkr.ecr.us-east-2.amazonaws.com/web-staging1";
+      runAll(
+        prodBuildspec(),
+        dir,
+        { ...first.variables, PROMOTE_IMAGE: `${other}@${DIGEST}` },
+        stubs,
+        scratch,
+      );
+      const calls = fs.readFileSync(stubs.log, "utf8");
+      assert.match(calls, /aws ecr get-login-password --region us-east-2/);
+      assert.match(
+        calls,
+        /docker login --username AWS --password-stdin 210987654321\.dkr\.ecr\.us-east-2\.amazonaws\.com/,
+      );
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(dir, "imageDetail.json"), "utf8")).ImageURI,
+        `${PROD_REPO}@${DIGEST}`,
+      );
+    });
+  });
+
+  it("copies nothing when the digest is already in the repository, and tags by digest when the commit's tag is taken", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      fs.writeFileSync(stubs.state, `web-prod999 ${DIGEST} promoted-abababababab\n`);
+      runAll(prodBuildspec(), dir, first.variables, stubs, scratch);
+      assert.doesNotMatch(fs.readFileSync(stubs.log, "utf8"), /docker (pull|push)/);
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(dir, "imageDetail.json"), "utf8")).ImageURI,
+        `${PROD_REPO}@${DIGEST}`,
+      );
+
+      // prod built the same commit itself once (another digest under git-<commit>).
+      fs.writeFileSync(
+        stubs.state,
+        `web-prod999 sha256:${"cd".repeat(32)} git-${first.commit.slice(0, 12)}\n`,
+      );
+      fs.writeFileSync(stubs.log, "");
+      runAll(prodBuildspec(), dir, first.variables, stubs, scratch);
+      assert.match(
+        fs.readFileSync(stubs.log, "utf8"),
+        new RegExp(`docker push ${PROD_REPO}:promoted-abababababab`),
+      );
+      assert.equal(
+        JSON.parse(fs.readFileSync(path.join(dir, "imageDetail.json"), "utf8")).ImageURI,
+        `${PROD_REPO}@${DIGEST}`,
+      );
+    });
+  });
+
+  it("fails rather than deploy other bytes when the copy's digest differs", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      fs.rmSync(path.join(dir, "taskdef.json"));
+      assert.throws(
+        () =>
+          runAll(
+            prodBuildspec(),
+            dir,
+            { ...first.variables, STUB_PUSH_DIGEST: `sha256:${"ef".repeat(32)}` },
+            stubs,
+            scratch,
+          ),
+        (error: any) => /refusing to deploy other bytes/.test(String(error.stderr)),
+      );
+      assert.equal(fs.existsSync(path.join(dir, "taskdef.json")), false);
+    });
+  });
+
+  it("refuses an image that is not pinned by digest, and metadata without a version", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      assert.throws(
+        () =>
+          runAll(
+            prodBuildspec(),
+            dir,
+            { ...first.variables, PROMOTE_IMAGE: `${STAGING_REPO}:latest` },
+            stubs,
+            scratch,
+          ),
+        (error: any) =>
+          /PROMOTE_IMAGE must be an ECR image pinned by digest/.test(String(error.stderr)),
+      );
+      assert.throws(
+        () =>
+          runAll(
+            prodBuildspec(),
+            dir,
+            {
+              ...first.variables,
+              PROMOTE_METADATA: Buffer.from('{"author":"x"}').toString("base64"),
+            },
+            stubs,
+            scratch,
+          ),
+        (error: any) =>
+          /PROMOTE_METADATA must be the release's metadata, JSON in base64, with a version/.test(
+            String(error.stderr),
+          ),
+      );
+      assert.equal(fs.existsSync(stubs.log), false, "neither aws nor docker was called");
+    });
+  });
+
+  it("carries a commit message with quotes and shell syntax through unchanged (base64, never evaluated)", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      const message = 'Fix "totals" & $(touch pwned) `id` \\n ünïcode';
+      const metadata = {
+        version: "v1.4.0",
+        commit: first.commit,
+        ref: "v1.4.0",
+        refType: "tag",
+        commitMessage: message,
+        author: "O'Brien",
+      };
+      runAll(
+        prodBuildspec(),
+        dir,
+        {
+          ...first.variables,
+          PROMOTE_METADATA: Buffer.from(JSON.stringify(metadata)).toString("base64"),
+        },
+        stubs,
+        scratch,
+      );
+      const env = environmentOf(
+        JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8")),
+      );
+      assert.equal(env.GREENLIGHT_COMMIT_MESSAGE, message);
+      assert.equal(env.GREENLIGHT_AUTHOR, "O'Brien");
+      assert.equal(fs.existsSync(path.join(dir, "pwned")), false);
+    });
+  });
+
+  it("a promote-only pipeline refuses a build from source, and takes a promotion", () => {
+    withRepo((dir, scratch, stubs) => {
+      const first = original(dir);
+      assert.throws(
+        () =>
+          runAll(
+            prodBuildspec(),
+            dir,
+            { PROMOTE_ONLY: "true", PROMOTE_FROM: "none", RELEASE_REF: "source" },
+            stubs,
+            scratch,
+          ),
+        (error: any) =>
+          /accepts only promotions \(pipeline\.promoteOnly\)/.test(String(error.stderr)),
+      );
+      runAll(prodBuildspec(), dir, { ...first.variables, PROMOTE_ONLY: "true" }, stubs, scratch);
+      assert.equal(
+        environmentOf(JSON.parse(fs.readFileSync(path.join(dir, "taskdef.json"), "utf8")))
+          .GREENLIGHT_PROMOTED_FROM,
+        "staging",
+      );
+    });
   });
 });
 

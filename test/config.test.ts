@@ -107,6 +107,18 @@ describe("stack configuration", () => {
     assert.deepEqual(config.network.privateSubnetCidrs, ["10.10.128.0/19", "10.10.160.0/19"]);
   });
 
+  it("accepts pipeline.promoteOnly, off by default, and refuses a value that is not a boolean", () => {
+    assert.equal(parseConfig(valid()).pipeline.promoteOnly, false);
+    assert.equal(
+      parseConfig({ ...valid(), pipeline: { promoteOnly: true } }).pipeline.promoteOnly,
+      true,
+    );
+    assert.throws(
+      () => parseConfig({ ...valid(), pipeline: { promoteOnly: "yes" } }),
+      /greenlight:pipeline\.promoteOnly must be true or false, not string "yes"/,
+    );
+  });
+
   it("turns on approval, deletion protection and longer log retention in prod", () => {
     const config = parseConfig({ ...valid(), environment: "prod" });
     assert.equal(config.pipeline.approval, true);
@@ -132,8 +144,14 @@ describe("stack configuration", () => {
       [dev, staging, prod].map((c) => c.deployment.trafficShifting.type),
       ["AllAtOnce", "Linear", "Canary"],
     );
-    assert.ok(prod.loadBalancer.certificateArn);
-    assert.equal(dev.loadBalancer.certificateArn, undefined);
+    assert.deepEqual(prod.loadBalancer.domain, {
+      zone: { name: "example.com" },
+      name: "shop.example.com",
+    });
+    assert.equal(prod.loadBalancer.domainName, "shop.example.com");
+    assert.equal(prod.loadBalancer.certificateArn, undefined);
+    assert.equal(dev.loadBalancer.domain, undefined);
+    assert.ok(prod.services.every((s) => s.autoscaling !== undefined && s.secrets.length > 0));
   });
 
   describe("rejects, naming the key and the fix,", () => {
@@ -393,6 +411,129 @@ describe("stack configuration", () => {
       return true;
     });
   });
+
+  describe("the runtime keys (secrets, permissions, autoscaling, domain), rejecting", () => {
+    it("a secret-looking environment variable, pointing at secrets and never showing the value", () => {
+      const raw = withService({
+        environment: { DB_PASSWORD: "pa55-w0rd-value", KEY: "AKIAIOSFODNN7EXAMPLE" },
+      });
+      const found = problems(raw);
+      assert.deepEqual(
+        found.map((p) => p.split(";")[0]),
+        [
+          "greenlight:services[0].environment.DB_PASSWORD is named like a secret",
+          "greenlight:services[0].environment.KEY has a value that looks like an AWS access key id (not shown)",
+        ],
+      );
+      for (const p of found) {
+        assert.match(p, /greenlight:services\[0\]\.secrets\./);
+        assert.ok(!p.includes("pa55-w0rd-value") && !p.includes("AKIAIOSFODNN7EXAMPLE"), p);
+      }
+    });
+
+    it("a malformed secret reference", () => {
+      assert.deepEqual(problems(withService({ secrets: { DB_PASSWORD: "prod/db:pass:word" } })), [
+        'greenlight:services[0].secrets.DB_PASSWORD has a malformed JSON key after "prod/db:"; write <secret name>:<json-key> with one key and no spaces or further colons (e.g. prod/orders/db:password).',
+      ]);
+    });
+
+    it("autoscaling with min above max", () => {
+      assert.deepEqual(problems(withService({ autoscaling: { min: 6, max: 3 } })), [
+        "greenlight:services[0].autoscaling.min is 6, more than max 3; set min ≤ max.",
+      ]);
+    });
+
+    it("a wildcard action in a service's permissions", () => {
+      assert.deepEqual(
+        problems(
+          withService({
+            permissions: { statements: [{ actions: ["s3:*"], resources: ["arn:aws:s3:::b/*"] }] },
+          }),
+        ),
+        [
+          'greenlight:services[0].permissions.statements[0].actions[0] is "s3:*"; Greenlight grants named actions only: list each action the service calls (e.g. s3:GetObject, s3:PutObject).',
+        ],
+      );
+    });
+
+    it("HTTPS without a name the certificate covers", () => {
+      const raw = valid();
+      raw.loadBalancer = { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" };
+      assert.deepEqual(problems(raw), [
+        "greenlight:loadBalancer.certificateArn is set without greenlight:loadBalancer.domainName; HTTPS needs the name the certificate covers, pointing at the ALB (the live hook probes it: the ALB's own DNS name fails TLS verification). Set domainName, or replace certificateArn with domain {zone, name} to have Greenlight create the certificate and the DNS records.",
+      ]);
+    });
+
+    it("a certificate in another region than the stack's (aws:region)", () => {
+      const raw = valid();
+      raw.loadBalancer = {
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+        domainName: "shop.example.com",
+      };
+      assert.throws(
+        () => loadConfig(toEngineConfig(raw)),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.problems.length === 1 &&
+          e.problems[0].startsWith(
+            "greenlight:loadBalancer.certificateArn is a certificate in us-east-1, but the stack's load balancer is in eu-west-1 (aws:region)",
+          ),
+      );
+      raw.loadBalancer.certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc";
+      assert.equal(loadConfig(toEngineConfig(raw)).loadBalancer.domainName, "shop.example.com");
+    });
+
+    it("an unknown hosted zone form, and still reports every other problem", () => {
+      const raw = withService({ autoscaling: { min: 3, max: 2 } });
+      raw.loadBalancer = { domain: { zone: "example", name: "shop.example.com" } };
+      assert.deepEqual(problems(raw), [
+        'greenlight:loadBalancer.domain.zone is "example", neither a hosted zone id (Z followed by upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ) nor a lower-case domain name (example.com); use one of the two forms.',
+        "greenlight:services[0].autoscaling.min is 3, more than max 2; set min ≤ max.",
+      ]);
+    });
+
+    it("accepts a domain: HTTPS on 443 by default, port 80 for the redirect, the name for probes", () => {
+      const raw = valid();
+      raw.loadBalancer = { domain: { zone: "example.com", name: "shop.example.com" } };
+      const config = parseConfig(raw);
+      assert.equal(config.services[0].prodPort, 443);
+      assert.equal(config.loadBalancer.domainName, "shop.example.com");
+      raw.services[0].prodPort = 80;
+      assert.match(
+        problems(raw)[0],
+        /prodPort is 80, already used by greenlight:loadBalancer\.httpRedirect/,
+      );
+    });
+
+    it("fills in the runtime defaults", () => {
+      const [web] = parseConfig(valid()).services;
+      assert.deepEqual(
+        {
+          secrets: web.secrets,
+          permissions: web.permissions,
+          autoscaling: web.autoscaling,
+          exec: web.exec,
+          grace: web.healthCheckGracePeriodSeconds,
+          stop: web.stopTimeoutSeconds,
+        },
+        {
+          secrets: [],
+          permissions: { statements: [], managedPolicyArns: [] },
+          autoscaling: undefined,
+          exec: false,
+          grace: 30,
+          stop: 30,
+        },
+      );
+      const scaled = parseConfig(withService({ autoscaling: { min: 4, max: 8 } })).services[0];
+      assert.equal(scaled.desiredCount, 4);
+      assert.deepEqual(problems(withService({ stopTimeoutSeconds: 300, exec: "yes" })), [
+        'greenlight:services[0].exec must be true or false, not string "yes".',
+        "greenlight:services[0].stopTimeoutSeconds is 300; Fargate waits at most 120 s after SIGTERM: use a value from 2 to 120.",
+      ]);
+    });
+  });
+
   describe("suggests the key a typo meant", () => {
     it("in another case, for the secret webhook key too, without showing its value", () => {
       const all = {
@@ -509,6 +650,7 @@ describe("stack configuration", () => {
       const tls = withService({ prodPort: 443, testPort: 80 });
       tls.loadBalancer = {
         certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+        domainName: "shop.example.com",
       };
       assert.deepEqual(problems(tls), [
         "greenlight:services[0].testPort is 80, already used by greenlight:loadBalancer.httpRedirect; every listener of the load balancer needs its own port.",
@@ -848,6 +990,24 @@ describe("deployment.engine: ecs", () => {
     assert.deepEqual(problems(none), [
       'greenlight:services[0].hostname is "shop.example.com" but greenlight:loadBalancer.domainName is not set; set the stack\'s domain (the name the certificate covers) so host names can be checked against it.',
     ]);
+  });
+
+  it("keeps host names to the domain's own name when Greenlight creates its certificate", () => {
+    const raw = ecs();
+    raw.loadBalancer = { domain: { zone: "example.com", name: "shop.example.com" } };
+    raw.services[1].hostname = "orders.shop.example.com";
+    assert.deepEqual(problems(raw), [
+      'greenlight:services[1].hostname is "orders.shop.example.com"; the certificate and DNS record Greenlight creates for greenlight:loadBalancer.domain cover "shop.example.com" only: use hostname shop.example.com (or pathPattern), or a certificate covering the service names with certificateArn and domainName and your own DNS records.',
+    ]);
+    delete raw.services[1].hostname;
+    const config = parseConfig(raw);
+    assert.deepEqual(
+      config.services.map((s) => [s.prodPort, s.route]),
+      [
+        [443, { hostname: "shop.example.com" }],
+        [443, { pathPattern: "/orders/*" }],
+      ],
+    );
   });
 
   it("rejects an unrouted service among several, a shared route and a shared priority", () => {

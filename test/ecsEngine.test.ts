@@ -106,7 +106,12 @@ describe("ecs engine (Amazon ECS native blue/green)", () => {
           prod.named("aws:lb/listener:Listener", `prod-${role}`).state.arn,
         );
         assert.equal(rule.inputs.priority, (i + 1) * 10);
-        assert.deepEqual(rule.inputs.conditions, [{ hostHeader: { values: [s.hostname] } }]);
+        assert.deepEqual(
+          rule.inputs.conditions,
+          s.hostname
+            ? [{ hostHeader: { values: [s.hostname] } }]
+            : [{ pathPattern: { values: [s.pathPattern] } }],
+        );
         const blue = prod.named("aws:lb/targetGroup:TargetGroup", `${s.name}-blue`).state.arn;
         const green = prod.named("aws:lb/targetGroup:TargetGroup", `${s.name}-green`).state.arn;
         assert.deepEqual(rule.inputs.actions, [
@@ -129,6 +134,12 @@ describe("ecs engine (Amazon ECS native blue/green)", () => {
       await value(outputs[services[0].name].testUrl),
       `https://${services[0].hostname}:8443`,
     );
+    if (services.length > 1) {
+      assert.equal(
+        await value(outputs[services[1].name].prodUrl),
+        `https://shop.example.com/${services[1].name}`,
+      );
+    }
     assert.equal(prod.outputs.engine, "ecs");
     assert.equal(prod.outputs.codeDeployApplication, undefined);
   });

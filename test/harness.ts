@@ -16,6 +16,10 @@ import {
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
+/** The hosted zone the mocks resolve a zone name to. */
+export const TEST_ZONE_ID = "Z0TESTZONE0000000001";
+/** Elastic Load Balancing's hosted zone in eu-west-1 (the alias target zone of an ALB). */
+export const ALB_HOSTED_ZONE_ID = "Z32O12XQLNTSW2";
 export { REPO_ROOT, STACKS, stackFileConfig, type StackName };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mock state is untyped by nature */
@@ -43,15 +47,22 @@ export function stackFileRaw(stack: StackName): Record<string, any> {
   return readStackFileRaw(stack) as Record<string, any>;
 }
 
-/** A shipped stack file on the ecs engine: no per-service ports, each service on its own host. */
+/**
+ * A shipped stack file on the ecs engine, without per-service ports: with `loadBalancer.domain`
+ * (whose certificate covers its name only) the first service takes the domain's name and the
+ * others a path; otherwise each service gets a host under `<stack>.shop.example.com`.
+ */
 export function ecsStack(stack: StackName): Record<string, any> {
   const raw = stackFileRaw(stack);
-  const domain = `${stack}.shop.example.com`;
   raw.deployment = { ...raw.deployment, engine: "ecs" };
-  raw.loadBalancer = { ...raw.loadBalancer, domainName: domain };
-  raw.services = raw.services.map((s: any) => {
+  const domain: string | undefined = raw.loadBalancer?.domain?.name;
+  if (domain === undefined) {
+    raw.loadBalancer = { ...raw.loadBalancer, domainName: `${stack}.shop.example.com` };
+  }
+  raw.services = raw.services.map((s: any, i: number) => {
     const { prodPort: _p, testPort: _t, ...rest } = s;
-    return { ...rest, hostname: `${s.name}.${domain}` };
+    if (domain === undefined) return { ...rest, hostname: `${s.name}.${stack}.shop.example.com` };
+    return i === 0 ? { ...rest, hostname: domain } : { ...rest, pathPattern: `/${s.name}/*` };
   });
   return raw;
 }
@@ -210,6 +221,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         arn: ARN("elasticloadbalancing", `loadbalancer/app/${physical}/50dc6c495c0c9188`),
         arnSuffix: `app/${physical}/50dc6c495c0c9188`,
         dnsName: `${physical}-1234567890.${REGION}.elb.amazonaws.com`,
+        zoneId: ALB_HOSTED_ZONE_ID,
       };
     case "aws:lb/targetGroup:TargetGroup":
       return {
@@ -257,6 +269,25 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...base, bucket: physical, arn: `arn:aws:s3:::${physical}` };
     case "aws:codedeploy/deploymentConfig:DeploymentConfig":
       return { ...base, deploymentConfigName: physical };
+    case "aws:acm/certificate:Certificate":
+      return {
+        ...base,
+        arn: ARN("acm", `certificate/${name}`),
+        domainValidationOptions: [
+          {
+            domainName: inputs.domainName,
+            resourceRecordName: `_a79865eb4cd1a6ab990a45779b4e0b96.${inputs.domainName}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: "_424c7224e9b0146f9a8808af955727d0.acm-validations.aws.",
+          },
+        ],
+      };
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { ...base, certificateArn: inputs.certificateArn };
+    case "aws:route53/record:Record":
+      return { ...base, fqdn: String(inputs.name).replace(/\.$/, "") };
+    case "aws:appautoscaling/target:Target":
+      return { ...base, arn: ARN("application-autoscaling", `scalable-target/${name}`) };
     default:
       return { ...base, arn: ARN(type.split(":")[1].split("/")[0], `${name}`) };
   }
@@ -277,6 +308,12 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
       };
     case "aws:ec2/getVpc:getVpc":
       return { id: inputs.id, cidrBlock: "10.99.0.0/16" };
+    case "aws:route53/getZone:getZone":
+      return {
+        zoneId: inputs.zoneId ?? TEST_ZONE_ID,
+        name: inputs.name ?? "example.com",
+        privateZone: false,
+      };
     default:
       return inputs;
   }

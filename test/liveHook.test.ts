@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { ConfigError, loadConfig, parseConfig, slackWebhookProblem } from "../components/config";
 import { LAMBDA_RUNTIME, lambdaArchive } from "../components/lambda";
 import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
-import { HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
+import { HookDefaults, HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import {
   runStack,
   stackFileRaw,
@@ -50,7 +50,7 @@ describe("the live hook in the program", function () {
         const fn = run(stack).named(T.fn, `${stack}-hook`);
         const c = parseConfig(stackFileRaw(stack)).liveCheck;
         assert.equal(fn.inputs.runtime, LAMBDA_RUNTIME);
-        assert.equal(fn.inputs.runtime, "nodejs22.x");
+        assert.equal(fn.inputs.runtime, "nodejs24.x");
         assert.equal(fn.inputs.handler, "index.handler");
         assert.equal(fn.inputs.name, `greenlight-${stack}-live-hook`);
         const expected = minimumLambdaTimeoutSeconds({
@@ -60,7 +60,7 @@ describe("the live hook in the program", function () {
             timeoutMs: c.timeoutMs,
             deadlineMs: c.deadlineSeconds * 1000,
           },
-          reportReserveMs: 10_000,
+          reportReserveMs: HookDefaults.reportReserveMs,
         });
         assert.equal(fn.inputs.timeout, expected);
         assert.ok(fn.inputs.timeout <= 900);
@@ -70,14 +70,20 @@ describe("the live hook in the program", function () {
       it("keeps the webhook in Secrets Manager: only its ARN is in the environment", () => {
         const fn = run(stack).named(T.fn, `${stack}-hook`);
         const [secret] = run(stack).ofType(T.secret);
-        const c = parseConfig(stackFileRaw(stack)).liveCheck;
+        const { liveCheck: c, loadBalancer } = parseConfig(stackFileRaw(stack));
         assert.deepEqual(fn.inputs.environment.variables, {
+          ...(loadBalancer.domainName ? { [HookEnv.probeHost]: loadBalancer.domainName } : {}),
           [HookEnv.environment]: stack,
           [HookEnv.probeConsecutive]: String(c.consecutive),
           [HookEnv.probeIntervalMs]: String(c.intervalMs),
           [HookEnv.probeTimeoutMs]: String(c.timeoutMs),
           [HookEnv.probeDeadlineMs]: String(c.deadlineSeconds * 1000),
-          [HookEnv.reportReserveMs]: "10000",
+          [HookEnv.reportReserveMs]: "30000",
+          [HookEnv.application]: run(stack).ofType("aws:codedeploy/application:Application")[0]
+            .state.name,
+          [HookEnv.deploymentGroups]: parseConfig(stackFileRaw(stack))
+            .services.map((svc) => svc.name)
+            .join(","),
           [HookEnv.slackSecretArn]: secret.state.arn,
         });
         // The value reaches only the secret version, and as a Pulumi secret.
@@ -109,19 +115,26 @@ describe("the live hook in the program", function () {
         assert.deepEqual(Object.keys(bySid).sort(), [
           "AnswerDeployments",
           "Logs",
+          "ReadDeployments",
           "ReadTaskDefinitionsAndTargets",
           "RecordReleases",
           "SlackWebhook",
         ]);
-        assert.deepEqual(bySid.AnswerDeployments.Action, [
+        assert.deepEqual(bySid.ReadDeployments.Action, [
           "codedeploy:GetDeployment",
           "codedeploy:GetDeploymentGroup",
-          "codedeploy:PutLifecycleEventHookExecutionStatus",
         ]);
         assert.equal(
-          bySid.AnswerDeployments.Resource,
+          bySid.ReadDeployments.Resource,
           `arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:${app}/*`,
         );
+        // No resource type in the Service Authorization Reference: "*" works under both readings.
+        assert.deepEqual(bySid.AnswerDeployments.Action, [
+          "codedeploy:PutLifecycleEventHookExecutionStatus",
+          "codedeploy:ListDeploymentTargets",
+          "codedeploy:BatchGetDeploymentTargets",
+        ]);
+        assert.equal(bySid.AnswerDeployments.Resource, "*");
         assert.deepEqual(bySid.SlackWebhook, {
           Sid: "SlackWebhook",
           Effect: "Allow",
@@ -194,7 +207,13 @@ describe("the live hook in the program", function () {
 
   it("probes the configured domain, and outputs URLs on it", async () => {
     const raw = withWebhook("prod");
-    raw.loadBalancer = { ...raw.loadBalancer, domainName: "shop.example.com" };
+    // A certificate managed elsewhere, with the name it covers (prod as shipped uses domain).
+    raw.loadBalancer = {
+      ...raw.loadBalancer,
+      domain: undefined,
+      certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c",
+      domainName: "shop.example.com",
+    };
     const r = await runStack(raw, "prod");
     assert.equal(
       r.ofType(T.fn)[0].inputs.environment.variables[HookEnv.probeHost],

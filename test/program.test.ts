@@ -1,12 +1,16 @@
 import { strict as assert } from "assert";
 import { parseConfig } from "../components/config";
+import { usesHttps } from "../components/domainRules";
 import { HEALTH_CHECK, TLS_POLICY } from "../components/loadBalancer";
 import { WILDCARD_RESOURCE_ACTIONS } from "../components/iam";
 import { lifecyclePolicy } from "../components/registry";
 import { CODEDEPLOY_OWNED_SERVICE_FIELDS } from "../components/service";
+import { PLACEHOLDER_IMAGE } from "../components/taskdef";
 import {
+  ALB_HOSTED_ZONE_ID,
   runStack,
   stackFileRaw,
+  TEST_ZONE_ID,
   STACKS,
   useStackRuns,
   value,
@@ -81,9 +85,10 @@ describe("the Greenlight program", function () {
         for (const s of services) {
           assert.deepEqual(s.inputs.deploymentController, { type: "CODE_DEPLOY" });
           assert.equal(s.inputs.launchType, "FARGATE");
+          const autoscaled = config().services.find((c) => c.name === s.inputs.name)!.autoscaling;
           assert.deepEqual(
             [...s.ignoreChanges].sort(),
-            [...CODEDEPLOY_OWNED_SERVICE_FIELDS].sort(),
+            [...CODEDEPLOY_OWNED_SERVICE_FIELDS, ...(autoscaled ? ["desiredCount"] : [])].sort(),
           );
           assert.ok(
             s.ignoreChanges.includes("taskDefinition") && s.ignoreChanges.includes("loadBalancers"),
@@ -125,7 +130,12 @@ describe("the Greenlight program", function () {
 
       it("gives each service a production and a test listener on blue, ignoring default-action changes", () => {
         const c = config();
-        const https = c.loadBalancer.certificateArn !== undefined;
+        const https = usesHttps(c.loadBalancer);
+        const certificateArn =
+          c.loadBalancer.certificateArn ??
+          (c.loadBalancer.domain
+            ? run(stack).named("aws:acm/certificate:Certificate", `${stack}-certificate`).state.arn
+            : undefined);
         for (const service of c.services) {
           const blueArn = run(stack).named(T.tg, `${service.name}-blue`).state.arn;
           for (const [role, port] of [
@@ -135,7 +145,7 @@ describe("the Greenlight program", function () {
             const l = run(stack).named(T.listener, `${service.name}-${role}`);
             assert.equal(l.inputs.port, port);
             assert.equal(l.inputs.protocol, https ? "HTTPS" : "HTTP");
-            assert.equal(l.inputs.certificateArn, c.loadBalancer.certificateArn);
+            assert.equal(l.inputs.certificateArn, certificateArn);
             assert.equal(l.inputs.sslPolicy, https ? TLS_POLICY : undefined);
             assert.deepEqual(l.inputs.defaultActions, [
               { type: "forward", targetGroupArn: blueArn },
@@ -208,7 +218,7 @@ describe("the Greenlight program", function () {
           .filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0")
           .map((r) => r.inputs.fromPort);
         const allowed = new Set<number>(c.services.map((s) => s.prodPort));
-        if (c.loadBalancer.certificateArn) allowed.add(80);
+        if (usesHttps(c.loadBalancer)) allowed.add(80);
         for (const port of open) assert.ok(allowed.has(port), `port ${port} is open to anywhere`);
       });
 
@@ -388,16 +398,14 @@ describe("the Greenlight program", function () {
       it("exports the URLs, repositories, CodeDeploy names and console links a person needs", async () => {
         const c = config();
         const outputs = run(stack).outputs;
-        const scheme = c.loadBalancer.certificateArn ? "https" : "http";
+        const scheme = usesHttps(c.loadBalancer) ? "https" : "http";
+        const host =
+          c.loadBalancer.domainName?.replace(/\./g, "\\.") ??
+          `${stack}-alb-0a1b2c3-1234567890\\.eu-west-1\\.elb\\.amazonaws\\.com`;
         for (const service of c.services) {
           const o = outputs.services[service.name];
           const prodUrl = await value(o.prodUrl);
-          assert.match(
-            prodUrl,
-            new RegExp(
-              `^${scheme}://${stack}-alb-0a1b2c3-1234567890\\.eu-west-1\\.elb\\.amazonaws\\.com`,
-            ),
-          );
+          assert.match(prodUrl, new RegExp(`^${scheme}://${host}(:\\d+)?$`));
           const defaultPort = scheme === "https" ? 443 : 80;
           assert.equal(prodUrl.endsWith(`:${service.prodPort}`), service.prodPort !== defaultPort);
           assert.ok((await value(o.testUrl)).endsWith(`:${service.testPort}`));
@@ -465,7 +473,8 @@ describe("the Greenlight program", function () {
     const three = count(await runStack(servicesConfig(3), "dev"));
     const perService: Record<string, number> = {
       [T.service]: 1,
-      [T.taskDef]: 1,
+      // The template the pipeline renders, and the placeholder the service starts on.
+      [T.taskDef]: 2,
       [T.tg]: 2,
       [T.listener]: 2,
       [T.repo]: 1,
@@ -551,6 +560,353 @@ describe("the Greenlight program", function () {
         assignPublicIp: true,
       });
     }
+  });
+
+  describe("real services: secrets, permissions, autoscaling, a domain, a quiet first deploy", () => {
+    const X = {
+      target: "aws:appautoscaling/target:Target",
+      policy: "aws:appautoscaling/policy:Policy",
+      cert: "aws:acm/certificate:Certificate",
+      validation: "aws:acm/certificateValidation:CertificateValidation",
+      record: "aws:route53/record:Record",
+      attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      fn: "aws:lambda/function:Function",
+    };
+    const SM = "arn:aws:secretsmanager:eu-west-1:123456789012:secret";
+    const statementsOf = (r: Run, name: string) =>
+      JSON.parse(r.named(T.rolePolicy, name).inputs.policy).Statement;
+    const containerOf = (r: Run, name: string) =>
+      JSON.parse(r.named(T.taskDef, name).inputs.containerDefinitions)[0];
+
+    it("puts prod orders' secrets in its task definition, by ARN, sorted", () => {
+      assert.deepEqual(containerOf(run("prod"), "orders-task").secrets, [
+        { name: "DB_PASSWORD", valueFrom: `${SM}:prod/orders/db:password::` },
+        { name: "DB_USER", valueFrom: `${SM}:prod/orders/db:username::` },
+        {
+          name: "PAYMENTS_API_KEY",
+          valueFrom: "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/orders/payments-api-key",
+        },
+      ]);
+      assert.deepEqual(containerOf(run("prod"), "web-task").secrets, [
+        { name: "SESSION_SIGNING_KEY", valueFrom: `${SM}:prod/web/session` },
+      ]);
+      assert.equal(containerOf(run("staging"), "web-task").secrets, undefined);
+      assert.equal(containerOf(run("prod"), "orders-task").stopTimeout, 60);
+      assert.equal(containerOf(run("dev"), "web-task").stopTimeout, 10);
+    });
+
+    it("lets each execution role read exactly its own secrets, and decrypt with the given key", () => {
+      const base = (r: Run, name: string) => statementsOf(r, name).slice(0, 3);
+      const logGroupArn = `${run("prod").named(T.logGroup, "orders-logs").state.arn}:*`;
+      assert.deepEqual(statementsOf(run("prod"), "orders-execution"), [
+        ...base(run("prod"), "orders-execution"),
+        {
+          Sid: "ReadSecrets",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: [`${SM}:prod/orders/db-??????`],
+        },
+        {
+          Sid: "ReadParameters",
+          Effect: "Allow",
+          Action: ["ssm:GetParameters"],
+          Resource: ["arn:aws:ssm:eu-west-1:123456789012:parameter/prod/orders/payments-api-key"],
+        },
+        {
+          Sid: "DecryptSecrets",
+          Effect: "Allow",
+          Action: ["kms:Decrypt"],
+          Resource: ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+        },
+      ]);
+      assert.deepEqual(
+        base(run("prod"), "orders-execution").map((st: any) => st.Sid),
+        ["EcrAuthToken", "PullImage", "WriteLogs"],
+      );
+      assert.equal(base(run("prod"), "orders-execution")[2].Resource, logGroupArn);
+      assert.deepEqual(statementsOf(run("prod"), "web-execution").slice(3), [
+        {
+          Sid: "ReadSecrets",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: [`${SM}:prod/web/session-??????`],
+        },
+      ]);
+      // A service without secrets reads none.
+      assert.equal(statementsOf(run("staging"), "web-execution").length, 3);
+    });
+
+    it("gives task roles the stack file's statements and managed policies, and ECS Exec's channels", () => {
+      assert.deepEqual(statementsOf(run("prod"), "orders-task"), [
+        {
+          Sid: "Service0",
+          Effect: "Allow",
+          Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+          Resource: [
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-orders",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-orders/index/*",
+          ],
+        },
+        {
+          Sid: "Service1",
+          Effect: "Allow",
+          Action: ["sqs:SendMessage"],
+          Resource: "arn:aws:sqs:eu-west-1:123456789012:prod-order-events",
+        },
+      ]);
+      assert.deepEqual(statementsOf(run("staging"), "web-task"), [
+        {
+          Sid: "ReadCatalogue",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: "arn:aws:s3:::acme-staging-catalogue/*",
+        },
+      ]);
+      // No statements, no policy: prod web's role has none.
+      assert.equal(
+        run("prod")
+          .ofType(T.rolePolicy)
+          .filter((p) => p.name === "web-task").length,
+        0,
+      );
+
+      const [attachment] = run("dev").ofType(X.attachment);
+      assert.deepEqual(attachment.inputs, {
+        role: run("dev").named(T.role, "orders-task").state.name,
+        policyArn: "arn:aws:iam::123456789012:policy/dev-orders-data",
+      });
+      assert.equal(run("dev").ofType(X.attachment).length, 1);
+
+      const logs = `${run("dev").named(T.logGroup, "web-logs").state.arn}:*`;
+      assert.deepEqual(statementsOf(run("dev"), "web-task"), [
+        {
+          Sid: "EcsExecChannels",
+          Effect: "Allow",
+          Action: [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+          ],
+          Resource: "*",
+        },
+        {
+          Sid: "EcsExecFindLogGroup",
+          Effect: "Allow",
+          Action: ["logs:DescribeLogGroups"],
+          Resource: "*",
+        },
+        {
+          Sid: "EcsExecSessionLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+          Resource: logs,
+        },
+      ]);
+      const services = (stack: string) =>
+        run(stack)
+          .ofType(T.service)
+          .map((x) => [x.inputs.name, x.inputs.enableExecuteCommand]);
+      assert.deepEqual(services("dev"), [
+        ["web", true],
+        ["orders", true],
+      ]);
+      assert.deepEqual(services("prod"), [
+        ["web", false],
+        ["orders", false],
+      ]);
+    });
+
+    it("scales autoscaled services by target tracking, and lets the service ignore desiredCount", () => {
+      const r = run("prod");
+      const cluster = r.ofType(T.cluster)[0].state.name;
+      const alb = r.ofType(T.alb)[0].state.arnSuffix;
+      for (const [name, min, max] of [
+        ["web", 3, 12],
+        ["orders", 3, 20],
+      ] as const) {
+        const target = r.named(X.target, `${name}-scaling`);
+        assert.deepEqual(
+          {
+            ns: target.inputs.serviceNamespace,
+            dim: target.inputs.scalableDimension,
+            id: target.inputs.resourceId,
+            min: target.inputs.minCapacity,
+            max: target.inputs.maxCapacity,
+          },
+          {
+            ns: "ecs",
+            dim: "ecs:service:DesiredCount",
+            id: `service/${cluster}/${name}`,
+            min,
+            max,
+          },
+        );
+        const svc = r.ofType(T.service).find((x) => x.inputs.name === name)!;
+        assert.ok(svc.ignoreChanges.includes("desiredCount"));
+        assert.equal(svc.inputs.desiredCount, min);
+      }
+      const policy = (name: string) => {
+        const p = r.named(X.policy, name);
+        assert.equal(p.inputs.policyType, "TargetTrackingScaling");
+        assert.equal(
+          p.inputs.resourceId,
+          r.named(X.target, `${name.split("-")[0]}-scaling`).state.resourceId,
+        );
+        return p.inputs.targetTrackingScalingPolicyConfiguration;
+      };
+      assert.deepEqual(policy("web-cpu"), {
+        targetValue: 60,
+        scaleInCooldown: 300,
+        scaleOutCooldown: 60,
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+      });
+      assert.equal(
+        policy("orders-memory").predefinedMetricSpecification.predefinedMetricType,
+        "ECSServiceAverageMemoryUtilization",
+      );
+      assert.equal(policy("orders-memory").targetValue, 75);
+      const requests = policy("web-requests");
+      assert.equal(requests.targetValue, 1000);
+      const [blue, green, live] = requests.customizedMetricSpecification.metrics;
+      for (const [m, color] of [
+        [blue, "blue"],
+        [green, "green"],
+      ] as const) {
+        assert.deepEqual(m.metricStat, {
+          metric: {
+            namespace: "AWS/ApplicationELB",
+            metricName: "RequestCountPerTarget",
+            dimensions: [
+              { name: "LoadBalancer", value: alb },
+              { name: "TargetGroup", value: r.named(T.tg, `web-${color}`).state.arnSuffix },
+            ],
+          },
+          stat: "Sum",
+        });
+        assert.equal(m.returnData, false);
+      }
+      assert.equal(live.expression, "MAX([FILL(blue, 0), FILL(green, 0)])");
+      assert.equal(live.returnData, true);
+      assert.deepEqual(
+        r
+          .ofType(X.policy)
+          .map((p) => p.name)
+          .sort(),
+        ["orders-cpu", "orders-memory", "web-cpu", "web-requests"],
+      );
+      // Fixed-size services have no scaler and keep desiredCount in Pulumi's hands.
+      assert.equal(run("dev").ofType(X.target).length, 0);
+      const staging = run("staging");
+      assert.deepEqual(
+        staging.ofType(X.policy).map((p) => p.name),
+        ["orders-requests"],
+      );
+      const web = staging.ofType(T.service).find((x) => x.inputs.name === "web")!;
+      assert.ok(!web.ignoreChanges.includes("desiredCount"));
+    });
+
+    it("creates prod's certificate, validates it in the zone, and points A and AAAA at the ALB", () => {
+      const r = run("prod");
+      const [cert] = r.ofType(X.cert);
+      assert.equal(r.ofType(X.cert).length, 1);
+      assert.deepEqual(
+        [cert.inputs.domainName, cert.inputs.validationMethod, cert.inputs.keyAlgorithm],
+        ["shop.example.com", "DNS", "RSA_2048"],
+      );
+      const validationRecord = r.named(X.record, "prod-validation");
+      const [option] = cert.state.domainValidationOptions;
+      assert.deepEqual(
+        {
+          zoneId: validationRecord.inputs.zoneId,
+          name: validationRecord.inputs.name,
+          type: validationRecord.inputs.type,
+          records: validationRecord.inputs.records,
+        },
+        {
+          zoneId: TEST_ZONE_ID,
+          name: option.resourceRecordName,
+          type: "CNAME",
+          records: [option.resourceRecordValue],
+        },
+      );
+      const validation = r.named(X.validation, "prod-validation");
+      assert.deepEqual(validation.inputs, {
+        certificateArn: cert.state.arn,
+        validationRecordFqdns: [validationRecord.state.fqdn],
+      });
+      const [alb] = r.ofType(T.alb);
+      for (const type of ["A", "AAAA"]) {
+        const alias = r.named(X.record, `prod-${type.toLowerCase()}`);
+        assert.deepEqual(alias.inputs, {
+          zoneId: TEST_ZONE_ID,
+          name: "shop.example.com",
+          type,
+          aliases: [
+            {
+              name: `dualstack.${alb.state.dnsName}`,
+              zoneId: ALB_HOSTED_ZONE_ID,
+              evaluateTargetHealth: true,
+            },
+          ],
+        });
+      }
+      assert.equal(r.ofType(X.record).length, 3);
+      // The HTTPS listeners use the validated certificate; the hook probes the name.
+      for (const l of r.ofType(T.listener).filter((x) => x.inputs.protocol === "HTTPS")) {
+        assert.equal(l.inputs.certificateArn, validation.state.certificateArn);
+      }
+      const hook = r.named(X.fn, "prod-hook");
+      assert.equal(hook.inputs.environment.variables.GREENLIGHT_PROBE_HOST, "shop.example.com");
+      assert.equal(run("dev").ofType(X.cert).length + run("dev").ofType(X.record).length, 0);
+    });
+
+    it("finds a hosted zone given by id without looking it up by name", async () => {
+      const raw = stackFileRaw("dev");
+      raw.loadBalancer = {
+        ...raw.loadBalancer,
+        domain: { zone: "Z0ABCDEF12345", name: "dev.example.com" },
+      };
+      raw.services[0].prodPort = 443;
+      const r = await runStack(raw, "dev");
+      assert.deepEqual(
+        r.ofType(X.record).map((x) => x.inputs.zoneId),
+        ["Z0ABCDEF12345", "Z0ABCDEF12345", "Z0ABCDEF12345"],
+      );
+      assert.equal(await value(r.outputs.services.web.prodUrl), "https://dev.example.com");
+    });
+
+    it("starts every service on the placeholder, not on an image that does not exist yet", () => {
+      for (const stack of STACKS) {
+        for (const svc of run(stack).ofType(T.service)) {
+          const placeholder = run(stack).named(T.taskDef, `${svc.inputs.name}-placeholder`);
+          assert.equal(svc.inputs.taskDefinition, placeholder.state.arn);
+          assert.equal(
+            placeholder.inputs.family,
+            `greenlight-${stack}-${svc.inputs.name}-placeholder`,
+          );
+          assert.equal(placeholder.inputs.taskRoleArn, undefined);
+          assert.equal(
+            placeholder.inputs.executionRoleArn,
+            run(stack).named(T.role, `${svc.inputs.name}-execution`).state.arn,
+          );
+          const [container] = JSON.parse(placeholder.inputs.containerDefinitions);
+          assert.equal(container.image, PLACEHOLDER_IMAGE);
+          assert.equal(container.name, svc.inputs.loadBalancers[0].containerName);
+          assert.equal(
+            container.portMappings[0].containerPort,
+            svc.inputs.loadBalancers[0].containerPort,
+          );
+          assert.equal(container.secrets, undefined);
+        }
+      }
+      const grace = (stack: string) =>
+        run(stack)
+          .ofType(T.service)
+          .map((x) => x.inputs.healthCheckGracePeriodSeconds);
+      assert.deepEqual(grace("prod"), [60, 30]);
+      assert.deepEqual(grace("dev"), [30, 30]);
+    });
   });
 
   it("parents every resource under a Greenlight component", () => {

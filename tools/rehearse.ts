@@ -1,13 +1,15 @@
 /**
  * `npm run rehearse -- [--stack dev|staging|prod] [--minute-ms 1000] [--rate 150]
- * [--steady-ms 10000] [--json]`
+ * [--steady-ms 10000] [--load <connections>] [--json]`
  *
  * The whole blue/green cutover on this machine with real processes: HAProxy as the load balancer,
  * app-sample v1 (blue) and v2 (green), traffic shifted as the stack file says (one minute lasting
  * `--minute-ms`), the `/version` watcher throughout, the live-hook core and a local Slack webhook;
- * then a broken v3 that the live check catches and rolls back. Exit code 0 when every request
- * succeeded, v2 went live and v3 was rolled back; 1 otherwise; 2 on bad usage or without HAProxy;
- * 130 when interrupted.
+ * then a broken v3 that the live check catches and rolls back; with `--load`, autocannon drives the
+ * production frontend beside the watcher the whole time. It always ends with a verdict: exit code
+ * 0 when every request succeeded, v2 went live and v3 was rolled back; 1 otherwise (also when a
+ * child process died or HAProxy refused a command); 2 on bad usage or without HAProxy; 130 when
+ * interrupted.
  */
 
 import { formatEvent, formatMessage, formatResult } from "./rehearsal/format";
@@ -35,9 +37,14 @@ export const USAGE = `Usage: npm run rehearse -- [options]
   --minute-ms <ms>    how long one minute of the shifting schedule lasts (default ${RehearsalDefaults.minuteMs})
   --rate <n>          watcher requests per second (default ${RehearsalDefaults.rate})
   --steady-ms <ms>    steady state watched before and after each deployment (default ${RehearsalDefaults.steadyMs})
+  --load <n>          also drive the production frontend with n keep-alive connections (autocannon)
+                      for the whole run, e.g. --load 64 (default 0: the watcher only)
   --json              print the result as JSON instead of the timeline
   --help              show this help
 `;
+
+/** The most load connections: HAProxy's `maxconn` is 4096 for both sides of every connection. */
+export const MAX_LOAD_CONNECTIONS = 1024;
 
 /** Bad command-line usage. */
 export class UsageError extends Error {
@@ -53,6 +60,8 @@ export interface RehearseArgs {
   readonly minuteMs: number;
   readonly rate: number;
   readonly steadyMs: number;
+  /** Load generator connections; 0 for none. */
+  readonly load: number;
   readonly json: boolean;
   readonly help: boolean;
 }
@@ -79,6 +88,7 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
   let minuteMs: number = RehearsalDefaults.minuteMs;
   let rate: number = RehearsalDefaults.rate;
   let steadyMs: number = RehearsalDefaults.steadyMs;
+  let load = 0;
   let json = false;
   let help = false;
   for (let i = 0; i < argv.length; i += 1) {
@@ -109,6 +119,12 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
       case "--steady-ms":
         steadyMs = numberArg("steady-ms", value(), 0, 600_000);
         break;
+      case "--load":
+        load = numberArg("load", value(), 0, MAX_LOAD_CONNECTIONS);
+        if (!Number.isInteger(load)) {
+          throw new UsageError(`--load is ${load}; give a whole number of connections.`);
+        }
+        break;
       case "--json":
         json = true;
         break;
@@ -120,7 +136,7 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
         throw new UsageError(`unknown option ${JSON.stringify(raw)}; see --help.`);
     }
   }
-  return { stack, minuteMs, rate, steadyMs, json, help };
+  return { stack, minuteMs, rate, steadyMs, load, json, help };
 }
 
 /** Where the CLI writes. */
@@ -169,7 +185,7 @@ export async function main(argv: readonly string[], deps: RehearseDeps): Promise
   const run = deps.runRehearsal ?? runRehearsal;
   if (!args.json) {
     deps.stdout.write(
-      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s\n`,
+      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s${args.load > 0 ? `, load ${args.load} keep-alive connections` : ""}\n`,
     );
   }
   try {
@@ -179,6 +195,7 @@ export async function main(argv: readonly string[], deps: RehearseDeps): Promise
         minuteMs: args.minuteMs,
         rate: args.rate,
         steadyMs: args.steadyMs,
+        load: args.load,
         ...(deps.signal === undefined ? {} : { signal: deps.signal }),
       },
       args.json
@@ -199,8 +216,15 @@ export async function main(argv: readonly string[], deps: RehearseDeps): Promise
       deps.stderr.write(`${error.message}\n`);
       return 130;
     }
+    // Setup failed (HAProxy did not start, no free port, …): still a verdict, on stdout.
+    const message = error instanceof Error ? error.message : String(error);
     deps.stderr.write(
       `rehearsal failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    deps.stdout.write(
+      args.json
+        ? `${JSON.stringify({ ok: false, problems: [`setup: ${message}`] }, null, 2)}\n`
+        : `\nRehearsal: FAIL: setup: ${message}\n`,
     );
     return 1;
   }

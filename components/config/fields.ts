@@ -195,9 +195,12 @@ export function repoPath() {
     .transform((t) => t.replace(/\/+$/, ""));
 }
 
-/** Container environment: `NAME: value`, values as strings. */
-export function environmentMap() {
-  const name = z
+/**
+ * A container environment variable's name; `reserved` says why a name the platform sets may not
+ * be used (the message after the key), or returns undefined.
+ */
+export function environmentName(reserved: (name: string) => string | undefined = () => undefined) {
+  return z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
       error: "is not a valid environment variable name; use letters, digits and underscores.",
@@ -206,7 +209,16 @@ export function environmentMap() {
     .refine((k) => !k.startsWith("GREENLIGHT_"), {
       error:
         "uses the GREENLIGHT_ prefix, which the pipeline reserves for build metadata; rename it.",
+      abort: true,
+    })
+    .refine((k) => reserved(k) === undefined, {
+      error: (iss: Issue) => reserved(String(iss.input)),
     });
+}
+
+/** Container environment: `NAME: value`, values as strings. */
+export function environmentMap(reserved?: (name: string) => string | undefined) {
+  const name = environmentName(reserved);
   const value = z
     .union([z.string(), z.number(), z.boolean()], {
       error: (iss: Issue) => `must be a string, number or boolean, not ${describe(iss.input)}.`,

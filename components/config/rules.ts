@@ -18,6 +18,9 @@ import {
   type SourceProvider,
   type TrafficShifting,
 } from "./choices";
+import { usesHttps, type TlsSettings } from "../domainRules";
+import { desiredCountProblems, environmentProblems } from "../serviceRules";
+import { teardownPolicy } from "../teardown";
 import { humanList } from "./fields";
 import { limitProblems } from "./limits";
 import { keyOf } from "./problems";
@@ -218,11 +221,24 @@ export function serviceNameProblems(name: string): Problem[] {
 
 type ParsedService = z.output<typeof serviceSchema>;
 
-/** Unique names, a trigger's path filter, Fargate's cpu/memory pairs. */
+/**
+ * Unique names, a trigger's path filter, Fargate's cpu/memory pairs, no secrets in the plain
+ * environment, and a desired count within the autoscaling range.
+ */
 export function servicesProblems(services: readonly ParsedService[]): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
   services.forEach((s, i) => {
+    const within = (path: Problem["path"]) => (p: Problem) =>
+      at([i, ...path, ...p.path], p.message);
+    problems.push(
+      ...environmentProblems(
+        s.environment,
+        s.secrets.map((x) => x.name),
+        ["services", i, "secrets"],
+      ).map(within(["environment"])),
+      ...desiredCountProblems(s.desiredCount, s.autoscaling).map(within([])),
+    );
     const previous = seen.get(s.name);
     if (previous !== undefined) {
       problems.push(
@@ -341,7 +357,7 @@ export function hookPlacement(c: Pick<Sections, "network" | "loadBalancer">): {
 
 /** Each service's listener ports: the first service has defaults, the others must say. */
 function listenerPorts(c: Sections) {
-  const defaultProd = c.loadBalancer.certificateArn ? 443 : 80;
+  const defaultProd = usesHttps(c.loadBalancer) ? 443 : 80;
   return c.services.map((s, i) => ({
     prodPort: s.prodPort ?? (i === 0 ? defaultProd : undefined),
     testPort: s.testPort ?? (i === 0 ? 8443 : undefined),
@@ -349,8 +365,8 @@ function listenerPorts(c: Sections) {
 }
 
 /** Whether port 80 carries the HTTP→HTTPS redirect listener. */
-export function redirects(lb: { certificateArn?: string; httpRedirect: boolean }): boolean {
-  return lb.certificateArn !== undefined && lb.httpRedirect;
+export function redirects(lb: TlsSettings & { httpRedirect: boolean }): boolean {
+  return usesHttps(lb) && lb.httpRedirect;
 }
 
 /** The keys only one engine reads, and the engine that reads them. */
@@ -358,12 +374,12 @@ const ECS_ONLY_SERVICE_KEYS = ["hostname", "pathPattern", "rulePriority"] as con
 const CODEDEPLOY_ONLY_SERVICE_KEYS = ["prodPort", "testPort"] as const;
 
 /** The ecs engine's shared listener ports: production 443 (HTTPS) or 80, and the test port. */
-export function sharedListenerPorts(lb: { certificateArn?: string; testPort?: number }): {
+export function sharedListenerPorts(lb: TlsSettings & { testPort?: number }): {
   prodPort: number;
   testPort: number;
 } {
   return {
-    prodPort: lb.certificateArn ? 443 : 80,
+    prodPort: usesHttps(lb) ? 443 : 80,
     testPort: lb.testPort ?? DEFAULT_ECS_TEST_PORT,
   };
 }
@@ -443,6 +459,14 @@ export function engineProblems(c: Sections): Problem[] {
         at(
           ["services", i, "hostname"],
           `is "${s.hostname}" but ${domainKey} is not set; set the stack's domain (the name the certificate covers) so host names can be checked against it.`,
+        ),
+      );
+    } else if (c.loadBalancer.domain !== undefined && s.hostname !== domain) {
+      // The certificate and the alias record Greenlight creates for `domain` cover its name only.
+      problems.push(
+        at(
+          ["services", i, "hostname"],
+          `is "${s.hostname}"; the certificate and DNS record Greenlight creates for ${keyOf(["loadBalancer", "domain"])} cover "${domain}" only: use hostname ${domain} (or pathPattern), or a certificate covering the service names with certificateArn and domainName and your own DNS records.`,
         ),
       );
     } else if (s.hostname !== domain && !s.hostname.endsWith(`.${domain}`)) {
@@ -607,10 +631,12 @@ export function resolveConfig(c: Sections) {
     logRetentionDays: c.logRetentionDays ?? (production ? 90 : 14),
     loadBalancer: {
       ...c.loadBalancer,
-      deletionProtection: c.loadBalancer.deletionProtection ?? production,
+      deletionProtection:
+        c.loadBalancer.deletionProtection ?? teardownPolicy(c.environment).protectLoadBalancer,
     },
     services: c.services.map((s, i) => ({
       ...s,
+      desiredCount: s.desiredCount ?? s.autoscaling?.min ?? 2,
       prodPort: ports[i].prodPort ?? 0,
       testPort: ports[i].testPort ?? 0,
       /** ecs engine: the service's listener rules' priority and what they match. */

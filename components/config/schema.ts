@@ -39,7 +39,9 @@ import {
   choice,
   cidr,
   cidrList,
+  describe,
   environmentMap,
+  environmentName,
   humanList,
   integer,
   item,
@@ -50,6 +52,34 @@ import {
   string,
   urlPath,
 } from "./fields";
+import {
+  DNS_NAME,
+  domainProblems,
+  hostedZone,
+  hostedZoneMessage,
+  resolveTls,
+  tlsProblems,
+  type HostedZoneRef,
+} from "../domainRules";
+import {
+  actionProblem,
+  autoscalingProblems,
+  KMS_KEY_ARN,
+  MANAGED_POLICY_ARN,
+  managedPoliciesProblems,
+  managedPolicyProblem,
+  MAX_SCALING_CAPACITY,
+  parseSecretSource,
+  RESERVED_ENVIRONMENT_NAMES,
+  RESOURCE_ARN,
+  reservedNameProblem,
+  SECRET_REFERENCE_HELP,
+  secretList,
+  SID,
+  statementProblems,
+  withDefaultMetric,
+  type SecretSource,
+} from "../serviceRules";
 import {
   crossSectionProblems,
   networkProblems,
@@ -93,8 +123,6 @@ function checked<T extends z.ZodType, O>(
   });
 }
 
-const dnsName = (help: string) =>
-  string({ pattern: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, help });
 const port = () => integer({ min: 1, max: 65535, help: "ports go from 1 to 65535" });
 const subnetId = item({ pattern: /^subnet-[0-9a-f]+$/, help: "e.g. subnet-0abc1234" });
 const zoneName = item({
@@ -163,14 +191,51 @@ export const networkSettings = settings({
 });
 export const networkSchema = checked(networkSettings, networkProblems, resolveNetwork);
 
-export const loadBalancerSchema = settings({
+const dnsName = () =>
+  string({
+    pattern: DNS_NAME,
+    help: "use a lower-case DNS name such as shop.example.com (no scheme, port or path)",
+  });
+
+const domainSchema = checked(
+  settings({
+    zone: doc(
+      string({
+        required:
+          "is required; give the public Route 53 hosted zone that holds the name, by its name (example.com) or its id (Z0123456789ABCDEFGHIJ).",
+      })
+        .refine((text) => hostedZone(text) !== undefined, {
+          error: (iss) => hostedZoneMessage(iss.input),
+        })
+        .transform((text) => hostedZone(text) as HostedZoneRef),
+      "The public Route 53 hosted zone that holds `name`: its name (`example.com`) or its id (`Z…`).",
+    ),
+    name: doc(
+      string({
+        pattern: DNS_NAME,
+        help: "give the lower-case DNS name people and the live hook use, such as shop.example.com (no scheme, port, path or wildcard)",
+        required:
+          "is required; give the lower-case DNS name people and the live hook use, such as shop.example.com.",
+      }),
+      "The fully qualified name that points at the ALB, in the zone.",
+    ),
+  }),
+  domainProblems,
+  (domain) => domain,
+);
+
+export const loadBalancerSettings = settings({
   internal: doc(boolean().default(false), "An internal ALB (VPC only)."),
+  domain: doc(
+    domainSchema,
+    "`{zone, name}`: Greenlight requests an ACM certificate for `name` in the ALB's region, validates it by DNS in the Route 53 zone, points `name` at the ALB (A and AAAA aliases); listeners become HTTPS; outputs and the live hook use `name`. Not with `certificateArn` or `domainName`.",
+  ).optional(),
   certificateArn: doc(
     string({
       pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
       help: "use an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/…",
     }),
-    "An ACM certificate: production and test listeners become HTTPS (TLS 1.2/1.3 policy).",
+    "An ACM certificate managed elsewhere: production and test listeners become HTTPS (TLS 1.2/1.3 policy). Needs `domainName`; must be in the stack's region (`aws:region`).",
   ).optional(),
   httpRedirect: doc(
     boolean().default(true),
@@ -188,8 +253,9 @@ export const loadBalancerSchema = settings({
   idleTimeoutSeconds: doc(integer({ min: 1, max: 4000 }).default(60), "The ALB's idle timeout."),
   deletionProtection: doc(boolean(), "ALB deletion protection.", "true in production").optional(),
   domainName: doc(
-    dnsName("use a lower-case DNS name such as shop.example.com (no scheme, port or path)"),
-    "The DNS name pointing at the ALB (and on its certificate): outputs use it and the live hook probes it.",
+    dnsName(),
+    "The DNS name pointing at the ALB (and on its certificate): outputs use it and the live hook probes it. Required with `certificateArn`.",
+    "`domain.name` with `domain`, else none",
   ).optional(),
   testPort: doc(
     port(),
@@ -197,6 +263,7 @@ export const loadBalancerSchema = settings({
     "`8443` (ecs engine only)",
   ).optional(),
 });
+export const loadBalancerSchema = checked(loadBalancerSettings, tlsProblems, resolveTls);
 
 const predefinedNames = Object.keys(TRAFFIC_SHIFTING) as [
   PredefinedTrafficShifting,
@@ -251,7 +318,129 @@ export const deploymentSchema = settings({
   ),
 });
 
+/** `"*"`, or a resource ARN. */
+const RESOURCE_ARN_OR_STAR = new RegExp(`^\\*$|${RESOURCE_ARN.source}`);
+
 const fargateCpus = Object.keys(FARGATE_SIZES).map(Number) as [number, ...number[]];
+
+const secretReference = z
+  .union([item(), settings({ ssm: doc(string(), "An SSM parameter's name or ARN.") })], {
+    error: (iss) => `is ${describe(iss.input)}; ${SECRET_REFERENCE_HELP}.`,
+  })
+  .transform((reference, ctx) => {
+    const { value, problems } = parseSecretSource(reference);
+    if (value !== undefined) return value;
+    report(ctx, problems);
+    return z.NEVER;
+  });
+
+const secretsSchema = z
+  .record(environmentName(reservedNameProblem), secretReference, {
+    error: (iss) => `must be a map of ENV_NAME: <secret reference>, not ${describe(iss.input)}.`,
+  })
+  .prefault({})
+  .transform((secrets) => secretList(secrets as Record<string, SecretSource>));
+
+const conditionValue = z
+  .union([z.string(), z.number(), z.boolean()], {
+    error: "must be a string or a list of strings.",
+  })
+  .transform(String);
+const conditionsSchema = z.record(
+  z.string().regex(/^[A-Za-z]+(?::[A-Za-z]+)?$/, {
+    error:
+      "is not an IAM condition operator; use one such as StringEquals or ForAnyValue:StringLike.",
+  }),
+  z.record(
+    z.string().min(1),
+    z.union([conditionValue, z.array(conditionValue).min(1)], {
+      error: "must be a string or a list of strings.",
+    }),
+    {
+      error: (iss) =>
+        `must be a map {<condition key>: <value or list>} (e.g. {"aws:ResourceTag/team": orders}), not ${describe(iss.input)}.`,
+    },
+  ),
+  {
+    error: (iss) =>
+      `must be an IAM Condition block: {<operator>: {<condition key>: <value or list>}} (e.g. {StringEquals: {"aws:ResourceTag/team": orders}}), not ${describe(iss.input)}.`,
+  },
+);
+
+const statementSchema = settings({
+  sid: doc(
+    string({ pattern: SID, help: "a Sid is letters and digits only (IAM's rule)" }),
+    "The statement's id.",
+  ).optional(),
+  effect: doc(choice(["Allow", "Deny"]).default("Allow"), "Allow or Deny."),
+  actions: doc(
+    list(
+      item().refine((a) => actionProblem(a) === undefined, {
+        error: (iss) => actionProblem(String(iss.input)),
+      }),
+      { minLength: 1 },
+    ),
+    "Named actions (`dynamodb:GetItem`); no wildcards.",
+  ),
+  resources: doc(
+    list(
+      item({
+        pattern: RESOURCE_ARN_OR_STAR,
+        help: "give a full ARN (e.g. arn:aws:dynamodb:eu-west-1:123456789012:table/orders or arn:aws:s3:::acme-orders/*)",
+      }),
+      { minLength: 1 },
+    ),
+    'Full ARNs; `"*"` only for actions without resource-level permissions (e.g. `cloudwatch:PutMetricData`).',
+  ),
+  conditions: doc(conditionsSchema, "An IAM `Condition` block, passed through.").optional(),
+}).superRefine((statement, ctx) => report(ctx, statementProblems(statement)));
+
+const permissionsSchema = settings({
+  statements: doc(list(statementSchema).default([]), "IAM statements for the task role.", "`[]`"),
+  managedPolicyArns: doc(
+    list(
+      item({
+        pattern: MANAGED_POLICY_ARN,
+        help: "give a managed policy ARN (arn:aws:iam::123456789012:policy/orders-read or arn:aws:iam::aws:policy/…)",
+      }).refine((arn) => managedPolicyProblem(arn) === undefined, {
+        error: (iss) => managedPolicyProblem(String(iss.input)),
+      }),
+    )
+      .default([])
+      .superRefine((arns, ctx) => report(ctx, managedPoliciesProblems(arns))),
+    "Managed policies attached to the task role (at most 10; not AdministratorAccess, PowerUserAccess or IAMFullAccess).",
+    "`[]`",
+  ),
+});
+
+const tasks = (required: string) => integer({ min: 1, max: MAX_SCALING_CAPACITY, required });
+const targetPercent = () => integer({ min: 10, max: 95 });
+
+const autoscalingSchema = settings({
+  min: doc(
+    tasks("is required; set the fewest tasks the service may run."),
+    "The fewest tasks the service runs.",
+  ),
+  max: doc(
+    tasks("is required; set the most tasks the service may run."),
+    "The most tasks the service runs.",
+  ),
+  cpuPercent: doc(
+    targetPercent(),
+    "Average CPU of the tasks (percent of their reservation) to hold.",
+    "70 when no metric is named",
+  ).optional(),
+  memoryPercent: doc(
+    targetPercent(),
+    "Average memory of the tasks (percent of their reservation) to hold.",
+  ).optional(),
+  requestsPerTarget: doc(
+    integer({ min: 1, max: 1_000_000 }),
+    "Requests per minute per task, on whichever target group is live.",
+  ).optional(),
+})
+  .superRefine((scaling, ctx) => report(ctx, autoscalingProblems(scaling)))
+  .transform(withDefaultMetric);
 
 export const serviceSchema = settings(
   {
@@ -289,7 +478,11 @@ export const serviceSchema = settings(
       "Fargate cpu units.",
     ),
     memory: doc(integer().default(512), "MiB; a size Fargate offers for the cpu."),
-    desiredCount: doc(integer({ min: 1, max: 100 }).default(2), "Tasks per task set."),
+    desiredCount: doc(
+      integer({ min: 1, max: 100 }),
+      "Tasks per task set; with `autoscaling`, the starting count, within min–max.",
+      "`2` (`autoscaling.min` when autoscaled)",
+    ).optional(),
     healthCheckPath: doc(
       urlPath("/health").default("/health"),
       "Target group health check (every 5 s; healthy after 2 passes).",
@@ -299,12 +492,51 @@ export const serviceSchema = settings(
       "Where the service answers its version JSON.",
     ),
     environment: doc(
-      environmentMap().default({}),
-      "Plain container environment (no secrets; the `GREENLIGHT_` prefix is reserved).",
+      environmentMap(reservedNameProblem).default({}),
+      `Plain container environment. Refused: names like \`*_PASSWORD\`, \`*_SECRET\`, \`*_TOKEN\`, \`*_API_KEY\` and values that look like credentials (AWS key ids, Slack or GitHub tokens, webhooks, PEM keys, URLs with a password; never shown in the error): put those in \`secrets\`. Also refused: the names ECS or Greenlight set (${humanList(Object.keys(RESERVED_ENVIRONMENT_NAMES).map((n) => `\`${n}\``))}) and the \`GREENLIGHT_\` prefix.`,
       "`{}`",
     ),
+    secrets: doc(
+      secretsSchema,
+      '`{ENV_NAME: <Secrets Manager secret ARN or name>[:json-key] | {ssm: <parameter name or ARN>}}`: injected by ECS at task start; the execution role may read exactly these. See "Adding a service".',
+      "`{}`",
+    ),
+    secretsKmsKeyArn: doc(
+      string({
+        pattern: KMS_KEY_ARN,
+        help: "give the KMS key's ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias: IAM grants kms:Decrypt on keys",
+      }),
+      "The customer managed KMS key of those secrets (`kms:Decrypt` on it).",
+      "none (AWS managed keys)",
+    ).optional(),
+    permissions: doc(
+      permissionsSchema.prefault({}),
+      "The task role's own permissions: `{statements: [{actions, resources, effect?, sid?, conditions?}], managedPolicyArns: [...]}`.",
+      "none",
+    ),
+    autoscaling: doc(
+      autoscalingSchema,
+      'Target tracking on the desired count: `{min, max, cpuPercent?, memoryPercent?, requestsPerTarget?}`; the ECS service then leaves the count to Application Auto Scaling. See "Autoscaling and blue/green".',
+      "none (a fixed `desiredCount`)",
+    ).optional(),
+    exec: doc(
+      boolean().default(false),
+      "ECS Exec into the service's tasks (`enableExecuteCommand` and the SSM channel permissions on the task role). Best set when the service is created: AWS's UpdateService reference does not list it among what a `CODE_DEPLOY` service may change.",
+    ),
+    healthCheckGracePeriodSeconds: doc(
+      integer({ min: 0, max: 3600 }).default(30),
+      "Seconds ECS ignores failing ALB health checks of a new task.",
+    ),
+    stopTimeoutSeconds: doc(
+      integer({
+        min: 2,
+        max: 120,
+        help: "Fargate waits at most 120 s after SIGTERM",
+      }).default(30),
+      "Seconds between SIGTERM and SIGKILL when a task stops.",
+    ),
     hostname: doc(
-      dnsName("use a lower-case DNS name such as shop.example.com (no scheme, port or path)"),
+      dnsName(),
       "With `deployment.engine: ecs`: the host name (the stack's domain or a name under it) whose requests the shared listeners route to this service.",
     ).optional(),
     pathPattern: doc(
@@ -392,6 +624,10 @@ export const pipelineSchema = settings({
   buildComputeType: doc(
     choice(BUILD_COMPUTE_TYPES).default("BUILD_GENERAL1_SMALL"),
     "CodeBuild size.",
+  ),
+  promoteOnly: doc(
+    boolean().default(false),
+    "The pipelines accept only promotions (`greenlight promote`): no push or tag triggers, and a build that is not a promotion fails. For a prod that ships only what staging tested.",
   ),
 });
 

@@ -1,5 +1,5 @@
 /**
- * Lambda entry point of the CodeDeploy AfterAllowTraffic live hook (Node.js 22). Bundled by
+ * Lambda entry point of the CodeDeploy AfterAllowTraffic live hook (Node.js 24). Bundled by
  * `hooks/bundle.ts` with the AWS SDK left external; export `handler`.
  *
  * This file only wires the real clients, clock, `fetch`, logger and environment; the logic is

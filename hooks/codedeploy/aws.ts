@@ -9,7 +9,13 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { clientOptions, type AwsClientConfig } from "../shared/aws";
 
-export { AwsRetryConfig, callAws, type SendOptions } from "../shared/aws";
+export {
+  AwsRetryConfig,
+  awsErrorName,
+  callAws,
+  classifyAwsError,
+  type SendOptions,
+} from "../shared/aws";
 
 /** The clients of the live hook. */
 export interface HookClients {
@@ -24,11 +30,13 @@ export interface HookClients {
 /** Settings shared by the clients, for tests and private endpoints. */
 export type HookClientConfig = AwsClientConfig;
 
-/** Creates the clients with the shared retry configuration. */
+/** Creates the clients with the shared retry configuration (CodeDeploy: one attempt per call). */
 export function createHookClients(config: HookClientConfig = {}): HookClients {
   const shared = clientOptions(config);
   return {
-    codeDeploy: new CodeDeployClient(shared),
+    // One attempt per call: the report and the reads around it retry in the hook's own loop,
+    // across the whole window, and a refusal after a lost answer is read as such (see ./report).
+    codeDeploy: new CodeDeployClient({ ...shared, maxAttempts: 1 }),
     ecs: new ECSClient(shared),
     elb: new ElasticLoadBalancingV2Client(shared),
     secrets: new SecretsManagerClient(shared),

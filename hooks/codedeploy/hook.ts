@@ -1,15 +1,16 @@
 /**
- * The CodeDeploy AfterAllowTraffic live hook, as a plain function of its dependencies: resolve the
- * deployment, run the platform-free live check, report `Succeeded` or `Failed` to CodeDeploy exactly
- * once (from a `finally`, with time in reserve), then post the Slack notice and, when the deployment
- * went live, record the release in Parameter Store (the two side by side).
+ * The CodeDeploy AfterAllowTraffic live hook, as a plain function of its dependencies: check that
+ * the deployment is this stack's, resolve it, run the platform-free live check, report `Succeeded`
+ * or `Failed` to CodeDeploy from a `finally` (retried with backoff across the report window until
+ * it lands once, see `./report`), then post the Slack notice and, when the deployment went live,
+ * record the release in Parameter Store (the two side by side).
  *
  * The report comes before the Slack post and the record: CodeDeploy moves on (or starts rolling
  * back) without waiting for either, a Slack or Parameter Store outage cannot touch the deployment's
- * outcome, and a failure notice that says "CodeDeploy is rolling back" is true when it arrives.
+ * outcome, and the notice says what CodeDeploy holds: live, failed and rolling back, or that it
+ * could not be told. Only the invocation whose report CodeDeploy took posts (`../core/once`).
  */
-import { PutLifecycleEventHookExecutionStatusCommand } from "@aws-sdk/client-codedeploy";
-import { deadlineSignal, type Clock } from "../core/clock";
+import { deadlineSignal } from "../core/clock";
 import { codeDeployConsoleUrl } from "../core/console";
 import { runLiveCheck, type LiveCheckOutcome } from "../core/live-check";
 import type { Logger } from "../core/logger";
@@ -17,6 +18,7 @@ import {
   buildCheckErrorMessage,
   buildFailureMessage,
   buildLiveMessage,
+  buildUndeliveredMessage,
   type DeploymentNotice,
   type SlackMessage,
 } from "../core/notify";
@@ -25,15 +27,25 @@ import { releaseParameterName } from "../core/release";
 import { nonBlank, truncate } from "../core/format";
 import { postToSlack, SLACK_WEBHOOK_GONE_STATUSES, type SlackPostResult } from "../core/slack";
 import type { LambdaDeps } from "../shared/runtime";
-import { callAws, type HookClients } from "./aws";
+import { afterDelivery, type AfterDelivery } from "../core/once";
+import type { RetryPolicy } from "../core/retry";
+import { awsTimeoutsFromEnv } from "../shared/aws";
+import type { HookClients } from "./aws";
+import {
+  LifecycleStatus,
+  reportLifecycleStatus,
+  type LifecycleStatusValue,
+  type ReportDelivery,
+} from "./report";
 import { releaseRecordFor, writeReleaseRecord, type ReleaseWrite } from "./record";
 import {
+  ForeignDeploymentError,
   readTargetHealth,
   regionOfArn,
   resolveDeployment,
   type ResolvedDeployment,
 } from "./resolve";
-import { HookEnv, parseHookSettings, type HookSettings } from "./settings";
+import { HookDefaults, HookEnv, parseHookSettings, type HookSettings } from "./settings";
 import type { WebhookSource } from "./webhook";
 
 /** The event CodeDeploy sends a lifecycle hook. */
@@ -44,9 +56,7 @@ export interface CodeDeployLifecycleHookEvent {
 
 export { codeDeployConsoleUrl } from "../core/console";
 
-/** The statuses a lifecycle hook reports. */
-export const LifecycleStatus = { succeeded: "Succeeded", failed: "Failed" } as const;
-export type LifecycleStatusValue = (typeof LifecycleStatus)[keyof typeof LifecycleStatus];
+export { LifecycleStatus, type LifecycleStatusValue } from "./report";
 
 /** The part of the Lambda context the hook uses. */
 export interface RemainingTime {
@@ -56,12 +66,31 @@ export interface RemainingTime {
 /** What a failure notice from this hook says happens next. */
 export const CODEDEPLOY_FAILURE_CONSEQUENCE = "CodeDeploy is rolling back.";
 
-/** The report call ends this long before the Lambda's own timeout. */
-export const REPORT_MARGIN_MS = 500;
-/** The report always gets at least this long, even when the Lambda is nearly out of time. */
-export const MIN_REPORT_WINDOW_MS = 1000;
+/**
+ * How long CodeDeploy waits for a lifecycle hook's report before it fails the event and rolls
+ * back: one hour ("If the hook does not respond within an hour, the lifecycle event fails",
+ * CodeDeploy user guide, AppSpec "hooks" section for ECS).
+ */
+export const CODEDEPLOY_HOOK_TIMEOUT_MS = 60 * 60 * 1000;
+
 /** The Slack post and the release record end this long before the Lambda's own timeout. */
 export const SLACK_MARGIN_MS = 500;
+
+/**
+ * The retry policy of the hook's own retry loops around AWS calls: one loop attempt lets the SDK
+ * abandon a hung HTTP attempt and retry it once (two attempt timeouts and a connection timeout).
+ * Pure.
+ */
+export function awsRetryPolicy(env: HookDeps["env"]): Partial<RetryPolicy> {
+  const timeouts = awsTimeoutsFromEnv(env);
+  return { attemptTimeoutMs: 2 * timeouts.attemptTimeoutMs + timeouts.connectionTimeoutMs };
+}
+
+/** What the notice says when CodeDeploy could not be told. Pure. */
+export function undeliveredConsequence(rollbackAt: number): string {
+  const at = new Date(rollbackAt).toISOString().slice(11, 16);
+  return `CodeDeploy could not be told — it will time out and roll back at ${at} UTC; act in the console.`;
+}
 
 /** What the hook needs from its surroundings. */
 export interface HookDeps extends LambdaDeps {
@@ -77,8 +106,14 @@ export interface HookDeps extends LambdaDeps {
 export interface HookRun {
   /** The status reported to CodeDeploy; absent when there was nothing to report to. */
   readonly reported?: LifecycleStatusValue;
-  /** Set when the report call failed (after the SDK's retries). */
+  /** Set when the report could not be delivered inside the report window. */
   readonly reportError?: string;
+  /** What became of the report (accepted, refused as already completed, undelivered). */
+  readonly delivery?: ReportDelivery;
+  /** Which notice this invocation owed, and why (see `afterDelivery`). */
+  readonly after?: AfterDelivery<LifecycleStatusValue>;
+  /** Set when the deployment is not this stack's: nothing was reported, posted or recorded. */
+  readonly ignored?: string;
   /** The live check's outcome, when it ran. */
   readonly outcome?: LiveCheckOutcome;
   /** Set when the check could not run (bad settings, unknown deployment, missing metadata). */
@@ -109,8 +144,10 @@ export async function runAfterAllowTraffic(
     deploymentId: ids.deploymentId,
     executionId: ids.executionId,
   });
+  const startedAt = deps.clock.now();
   const slackSecretArn = nonBlank(deps.env[HookEnv.slackSecretArn]);
   const slackStopBy = lambdaDeadline - SLACK_MARGIN_MS;
+  const reportStopBy = lambdaDeadline - noticeReserveMs(deps.env, lambdaDeadline - startedAt);
   // Read the webhook URL while the check runs, so the notice goes out as soon as it can.
   const webhook =
     slackSecretArn === undefined
@@ -119,38 +156,77 @@ export async function runAfterAllowTraffic(
 
   let status: LifecycleStatusValue = LifecycleStatus.failed;
   let check: CheckResult = {};
-  let report: { readonly error?: string } = {};
+  let delivery: ReportDelivery | undefined;
   try {
     check = await checkDeployment(ids.deploymentId, lambdaDeadline, deps, logger);
     if (check.outcome?.verdict.live === true) status = LifecycleStatus.succeeded;
   } finally {
-    report = await reportStatus(
-      deps.clients.codeDeploy,
-      ids,
-      status,
-      lambdaDeadline,
-      deps.clock,
-      logger,
-    );
+    if (check.foreign === undefined) {
+      delivery = await reportLifecycleStatus(
+        deps.clients.codeDeploy,
+        { ...ids, status, stopBy: reportStopBy, policy: awsRetryPolicy(deps.env) },
+        { clock: deps.clock, logger },
+      );
+    }
+  }
+  if (delivery === undefined) {
+    logger.warn("hook.foreign-deployment", {
+      reason: check.foreign,
+      action: "left alone: no report, no notice, no record",
+    });
+    return { ignored: check.foreign ?? "not this stack's deployment" };
   }
 
+  const after = afterDelivery(status, delivery);
+  logger.info("hook.after-report", {
+    notice: after.notice,
+    holds: after.holds,
+    reason: after.reason,
+  });
   const run: HookRun = {
     reported: status,
-    ...(report.error === undefined ? {} : { reportError: report.error }),
+    delivery,
+    after,
+    ...(delivery.kind === "undelivered" ? { reportError: delivery.error } : {}),
     ...(check.outcome === undefined ? {} : { outcome: check.outcome }),
     ...(check.error === undefined ? {} : { checkError: check.error }),
   };
+  const rollbackAt = startedAt + CODEDEPLOY_HOOK_TIMEOUT_MS;
   // After the report, side by side: neither waits for the other, neither can change the status.
   const [slack, release] = await Promise.all([
-    notify(webhook, check, ids.deploymentId, slackStopBy, deps, logger),
-    recordRelease(check, status, report, slackStopBy, deps, logger),
+    after.notice === "none"
+      ? Promise.resolve({ skipped: `no new notice: ${after.reason}` })
+      : notify(
+          webhook,
+          check,
+          status,
+          after,
+          rollbackAt,
+          ids.deploymentId,
+          slackStopBy,
+          deps,
+          logger,
+        ),
+    recordRelease(check, after, slackStopBy, deps, logger),
   ]);
   return { ...run, slack, release };
+}
+
+/** The notice reserve the settings ask for, or the default when they cannot be read. */
+function noticeReserveMs(env: HookDeps["env"], remainingMs: number): number {
+  try {
+    return parseHookSettings(env).noticeReserveMs;
+  } catch {
+    return Math.min(HookDefaults.noticeReserveMs, Math.floor(remainingMs / 4));
+  }
 }
 
 async function notify(
   webhook: FetchedWebhook | undefined,
   check: CheckResult,
+  status: LifecycleStatusValue,
+  after: AfterDelivery<LifecycleStatusValue>,
+  rollbackAt: number,
   deploymentId: string,
   stopBy: number,
   deps: HookDeps,
@@ -160,7 +236,10 @@ async function notify(
     logger.info("slack.skipped", { reason: `${HookEnv.slackSecretArn} is not set` });
     return { skipped: `${HookEnv.slackSecretArn} is not set` };
   }
-  const message = noticeFor(check, deploymentId, deps);
+  const message =
+    after.notice === "undelivered"
+      ? undeliveredNoticeFor(check, status, after.reason, rollbackAt, deploymentId, deps)
+      : noticeFor(check, deploymentId, deps);
   return sendNotice(webhook, message, stopBy, deps, logger);
 }
 
@@ -170,8 +249,7 @@ async function notify(
  */
 async function recordRelease(
   check: CheckResult,
-  status: LifecycleStatusValue,
-  report: { readonly error?: string },
+  after: AfterDelivery<LifecycleStatusValue>,
   stopBy: number,
   deps: HookDeps,
   logger: Logger,
@@ -181,11 +259,14 @@ async function recordRelease(
     return { written: false, reason };
   };
   const { resolved } = check;
-  if (status !== LifecycleStatus.succeeded || resolved === undefined) {
+  if (after.notice === "undelivered") {
+    return skip("CodeDeploy was not told the deployment is live (the report failed)");
+  }
+  if (after.holds !== LifecycleStatus.succeeded || resolved === undefined) {
     return skip("the deployment was not declared live");
   }
-  if (report.error !== undefined) {
-    return skip("CodeDeploy was not told the deployment is live (the report failed)");
+  if (after.notice === "none") {
+    return skip(`recorded by the invocation whose report CodeDeploy took (${after.reason})`);
   }
   const ssm = deps.clients.ssm;
   if (ssm === undefined) return skip("no Parameter Store client was given");
@@ -245,6 +326,8 @@ interface CheckResult {
   readonly durationMs?: number;
   /** Why the check could not run. */
   readonly error?: string;
+  /** Set when the deployment is not this stack's. */
+  readonly foreign?: string;
 }
 
 /** Parses the settings, resolves the deployment and runs the live check. Never throws. */
@@ -269,10 +352,18 @@ async function checkDeployment(
     // Every AWS call before the report is cut off when the reserve begins.
     const work = deadlineSignal(clock, reportBy - clock.now());
     try {
+      const retry = { clock, stopBy: reportBy, policy: awsRetryPolicy(deps.env) };
+      if (settings.owner === undefined) {
+        logger.warn("hook.owner-unchecked", {
+          reason: `${HookEnv.application} and ${HookEnv.deploymentGroups} are not set`,
+        });
+      }
       const resolved = await resolveDeployment(deploymentId, deps.clients, {
         ...(settings.probeBaseUrl === undefined ? {} : { probeBaseUrl: settings.probeBaseUrl }),
         ...(settings.probeHost === undefined ? {} : { probeHost: settings.probeHost }),
+        ...(settings.owner === undefined ? {} : { owner: settings.owner }),
         signal: work.signal,
+        retry,
       });
       result = { settings, resolved };
       logger.info("hook.resolved", {
@@ -290,7 +381,7 @@ async function checkDeployment(
           probe: settings.probe,
           stopBy: reportBy,
           readTargets: () =>
-            readTargetHealth(deps.clients.elb, resolved.targetGroupArn, work.signal),
+            readTargetHealth(deps.clients.elb, resolved.targetGroupArn, work.signal, retry),
         },
         { clock, fetch: deps.fetch, logger },
       );
@@ -312,6 +403,7 @@ async function checkDeployment(
     }
   } catch (error) {
     const detail = describeError(error);
+    if (error instanceof ForeignDeploymentError) return { ...result, foreign: detail };
     logger.error("hook.check-error", {
       errorName: error instanceof Error ? error.name : typeof error,
       error: detail,
@@ -351,6 +443,33 @@ function noticeFor(check: CheckResult, deploymentId: string, deps: HookDeps): Sl
     : buildFailureMessage(notice, outcome, failure);
 }
 
+/** The notice that CodeDeploy could not be told, with when it will roll back and the link. */
+function undeliveredNoticeFor(
+  check: CheckResult,
+  status: LifecycleStatusValue,
+  error: string,
+  rollbackAt: number,
+  deploymentId: string,
+  deps: HookDeps,
+): SlackMessage {
+  const { resolved } = check;
+  const region =
+    deps.region ?? (resolved === undefined ? undefined : regionOfArn(resolved.taskDefinitionArn));
+  return buildUndeliveredMessage({
+    environment: environmentName(check, deps) ?? "unknown",
+    ...(resolved === undefined
+      ? {}
+      : { service: resolved.service, version: resolved.build.version }),
+    deployment: {
+      id: deploymentId,
+      ...(region === undefined ? {} : { url: codeDeployConsoleUrl(region, deploymentId) }),
+    },
+    verdict: status === LifecycleStatus.succeeded ? "live" : "failed the live check",
+    error: `The report to CodeDeploy (${status}) failed: ${error}`,
+    consequence: undeliveredConsequence(rollbackAt),
+  });
+}
+
 /** Reads the ids from a CodeDeploy lifecycle event; `undefined` when either is missing. Pure. */
 export function readEvent(
   event: unknown,
@@ -362,38 +481,6 @@ export function readEvent(
   if (typeof deploymentId !== "string" || deploymentId.trim() === "") return undefined;
   if (typeof executionId !== "string" || executionId.trim() === "") return undefined;
   return { deploymentId, executionId };
-}
-
-async function reportStatus(
-  codeDeploy: HookClients["codeDeploy"],
-  ids: { deploymentId: string; executionId: string },
-  status: LifecycleStatusValue,
-  lambdaDeadline: number,
-  clock: Clock,
-  logger: Logger,
-): Promise<{ readonly error?: string }> {
-  const windowMs = Math.max(lambdaDeadline - clock.now() - REPORT_MARGIN_MS, MIN_REPORT_WINDOW_MS);
-  const timer = deadlineSignal(clock, windowMs);
-  try {
-    await callAws(timer.signal, (options) =>
-      codeDeploy.send(
-        new PutLifecycleEventHookExecutionStatusCommand({
-          deploymentId: ids.deploymentId,
-          lifecycleEventHookExecutionId: ids.executionId,
-          status,
-        }),
-        options,
-      ),
-    );
-    logger.info("hook.reported", { status });
-    return {};
-  } catch (error) {
-    const detail = describeError(error);
-    logger.error("hook.report-failed", { status, error: detail, windowMs });
-    return { error: detail };
-  } finally {
-    timer.cancel();
-  }
 }
 
 interface FetchedWebhook {

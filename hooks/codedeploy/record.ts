@@ -49,6 +49,7 @@ export function releaseRecordFor(resolved: ResolvedDeployment, facts: ReleaseFac
     application: resolved.applicationName,
     deploymentGroup: resolved.deploymentGroupName,
     ...(facts.durationMs === undefined ? {} : { durationMs: Math.round(facts.durationMs) }),
+    ...(resolved.promotedFrom === undefined ? {} : { promotedFrom: resolved.promotedFrom }),
   };
 }
 

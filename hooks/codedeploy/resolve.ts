@@ -15,11 +15,17 @@ import {
   DescribeTargetHealthCommand,
   type Action,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { BuildEnv, buildMetadataFromEnvironment, type BuildMetadata } from "../core/build-metadata";
+import {
+  BuildEnv,
+  buildMetadataFromEnvironment,
+  PromotionEnv,
+  type BuildMetadata,
+} from "../core/build-metadata";
 import { nonBlank } from "../core/format";
 import { toTargetHealthState, type TargetHealth } from "../core/targets";
 import { readAppSpec } from "./appspec";
-import { callAws, type HookClients } from "./aws";
+import { retryAws, type AwsRetryWindow } from "../shared/aws";
+import { callAws, type HookClients, type SendOptions } from "./aws";
 
 /** The version path when the task definition does not name one. */
 export const DEFAULT_VERSION_PATH = "/version";
@@ -43,6 +49,8 @@ export interface ResolvedDeployment {
   readonly environment?: string;
   /** The task definition's `GREENLIGHT_REPOSITORY_URL`, when set. */
   readonly repositoryUrl?: string;
+  /** A promoted release: where it came from (`GREENLIGHT_PROMOTED_*`). */
+  readonly promotedFrom?: { readonly environment: string; readonly deploymentId: string };
   readonly versionPath: string;
   /** The full URL to probe. */
   readonly versionUrl: string;
@@ -73,6 +81,49 @@ export interface ResolveOptions {
   readonly probeHost?: string;
   /** Aborts the AWS calls. */
   readonly signal?: AbortSignal;
+  /**
+   * Retry each AWS call across this window (each attempt with its own timeout).
+   * @default - each call is made once (with the SDK's own retries), bounded by `signal`
+   */
+  readonly retry?: AwsRetryWindow;
+  /**
+   * The deployments this hook may act on: checked right after `GetDeployment`, before anything
+   * else is read; anything else throws {@link ForeignDeploymentError}.
+   * @default - any deployment
+   */
+  readonly owner?: DeploymentOwner;
+}
+
+/** The stack's CodeDeploy application and its services' deployment groups. */
+export interface DeploymentOwner {
+  readonly applicationName: string;
+  readonly deploymentGroupNames: readonly string[];
+}
+
+/** The deployment belongs to another application or group: the hook leaves it alone. */
+export class ForeignDeploymentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ForeignDeploymentError";
+  }
+}
+
+/** Why a deployment is not the owner's, or `undefined` when it is. Pure. */
+export function foreignDeploymentProblem(
+  owner: DeploymentOwner,
+  applicationName: string,
+  deploymentGroupName: string,
+): string | undefined {
+  if (applicationName !== owner.applicationName) {
+    return `the deployment belongs to application ${applicationName}, not ${owner.applicationName}`;
+  }
+  if (!owner.deploymentGroupNames.includes(deploymentGroupName)) {
+    return (
+      `the deployment belongs to deployment group ${deploymentGroupName}, not one of this stack's ` +
+      `services (${owner.deploymentGroupNames.join(", ")})`
+    );
+  }
+  return undefined;
 }
 
 /** Reads the deployment, its task definition and its production listener. */
@@ -81,8 +132,10 @@ export async function resolveDeployment(
   clients: Pick<HookClients, "codeDeploy" | "ecs" | "elb">,
   options: ResolveOptions = {},
 ): Promise<ResolvedDeployment> {
-  const { signal } = options;
-  const { deploymentInfo } = await callAws(signal, (o) =>
+  const { signal, retry } = options;
+  const call = <Output>(send: (o: SendOptions) => Promise<Output>): Promise<Output> =>
+    retry === undefined ? callAws(signal, send) : retryAws(retry, send);
+  const { deploymentInfo } = await call((o) =>
     clients.codeDeploy.send(new GetDeploymentCommand({ deploymentId }), o),
   );
   if (deploymentInfo === undefined)
@@ -95,16 +148,20 @@ export async function resolveDeployment(
     deploymentInfo.deploymentGroupName,
     `deployment ${deploymentId} has no deployment group name`,
   );
+  if (options.owner !== undefined) {
+    const problem = foreignDeploymentProblem(options.owner, applicationName, deploymentGroupName);
+    if (problem !== undefined) throw new ForeignDeploymentError(problem);
+  }
   const appSpec = readAppSpec(appSpecContent(deploymentInfo, deploymentId));
 
   const [taskDefinition, group] = await Promise.all([
-    callAws(signal, (o) =>
+    call((o) =>
       clients.ecs.send(
         new DescribeTaskDefinitionCommand({ taskDefinition: appSpec.taskDefinitionArn }),
         o,
       ),
     ),
-    callAws(signal, (o) =>
+    call((o) =>
       clients.codeDeploy.send(
         new GetDeploymentGroupCommand({ applicationName, deploymentGroupName }),
         o,
@@ -131,7 +188,7 @@ export async function resolveDeployment(
         "(loadBalancerInfo.targetGroupPairInfoList[0].prodTrafficRoute.listenerArns[0])",
     );
   }
-  const { Listeners: listeners } = await callAws(signal, (o) =>
+  const { Listeners: listeners } = await call((o) =>
     clients.elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] }), o),
   );
   const listener = listeners?.[0];
@@ -157,7 +214,7 @@ export async function resolveDeployment(
       listener.LoadBalancerArn,
       `listener ${listenerArn} has no load balancer`,
     );
-    const { LoadBalancers: loadBalancers } = await callAws(signal, (o) =>
+    const { LoadBalancers: loadBalancers } = await call((o) =>
       clients.elb.send(
         new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] }),
         o,
@@ -177,6 +234,7 @@ export async function resolveDeployment(
   const environment = nonBlank(env[BuildEnv.environment]);
   const repositoryUrl = nonBlank(env[BuildEnv.repositoryUrl]);
   const image = nonBlank(container.image);
+  const promotedFrom = nonBlank(env[PromotionEnv.from]);
   return {
     deploymentId,
     applicationName,
@@ -191,6 +249,14 @@ export async function resolveDeployment(
     service,
     ...(environment === undefined ? {} : { environment }),
     ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
+    ...(promotedFrom === undefined
+      ? {}
+      : {
+          promotedFrom: {
+            environment: promotedFrom,
+            deploymentId: nonBlank(env[PromotionEnv.deployment]) ?? "",
+          },
+        }),
     versionPath,
     versionUrl: versionUrl(baseUrl, versionPath),
     targetGroupArn,
@@ -202,10 +268,12 @@ export async function readTargetHealth(
   elb: HookClients["elb"],
   targetGroupArn: string,
   signal?: AbortSignal,
+  retry?: AwsRetryWindow,
 ): Promise<TargetHealth[]> {
-  const { TargetHealthDescriptions: descriptions } = await callAws(signal, (o) =>
-    elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), o),
-  );
+  const send = (o: SendOptions) =>
+    elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), o);
+  const { TargetHealthDescriptions: descriptions } =
+    retry === undefined ? await callAws(signal, send) : await retryAws(retry, send);
   return (descriptions ?? []).map((description) => ({
     id: description.Target?.Id ?? "(unknown)",
     ...(description.Target?.Port === undefined ? {} : { port: description.Target.Port }),

@@ -22,6 +22,12 @@ export const HookEnv = {
   probeDeadlineMs: "GREENLIGHT_PROBE_DEADLINE_MS",
   /** Milliseconds kept in reserve before the Lambda timeout to report to CodeDeploy and post. */
   reportReserveMs: "GREENLIGHT_REPORT_RESERVE_MS",
+  /** Milliseconds at the end of the reserve kept for the Slack notice and the release record. */
+  noticeReserveMs: "GREENLIGHT_NOTICE_RESERVE_MS",
+  /** The stack's CodeDeploy application: deployments of any other are left alone. */
+  application: "GREENLIGHT_CODEDEPLOY_APPLICATION",
+  /** The stack's deployment groups (one per service), comma-separated: any other is left alone. */
+  deploymentGroups: "GREENLIGHT_DEPLOYMENT_GROUPS",
   /**
    * Optional base URL (`https://api.example.com`) probed instead of the load balancer's DNS name:
    * for HTTPS listeners (the certificate names your domain, not the load balancer), private
@@ -41,7 +47,8 @@ export const HookDefaults = {
   probeIntervalMs: ProbeDefaults.intervalMs,
   probeTimeoutMs: ProbeDefaults.timeoutMs,
   probeDeadlineMs: ProbeDefaults.deadlineMs,
-  reportReserveMs: 10_000,
+  reportReserveMs: 30_000,
+  noticeReserveMs: 3000,
 } as const;
 
 /**
@@ -63,6 +70,10 @@ export interface HookSettings {
     readonly deadlineMs: number;
   };
   readonly reportReserveMs: number;
+  /** The end of the reserve kept for the notice and the record (less than `reportReserveMs`). */
+  readonly noticeReserveMs: number;
+  /** @default - any deployment is acted on (the program always sets it) */
+  readonly owner?: { readonly applicationName: string; readonly deploymentGroupNames: string[] };
   /** @default - the production listener's load balancer DNS name, protocol and port */
   readonly probeBaseUrl?: string;
   /** @default - the load balancer's DNS name */
@@ -127,6 +138,29 @@ export function parseHookSettings(env: Env): HookSettings {
     0,
     "milliseconds",
   );
+  const noticeReserveMs = integer(
+    HookEnv.noticeReserveMs,
+    Math.min(HookDefaults.noticeReserveMs, Math.floor(reportReserveMs / 2)),
+    0,
+    "milliseconds",
+  );
+  if (noticeReserveMs > reportReserveMs) {
+    problems.push(
+      `${HookEnv.noticeReserveMs} is ${noticeReserveMs}, more than ${HookEnv.reportReserveMs} ` +
+        `(${reportReserveMs}); the notice reserve is the end of the report reserve, so make it smaller.`,
+    );
+  }
+  const applicationName = nonBlank(env[HookEnv.application]);
+  const deploymentGroupNames = (env[HookEnv.deploymentGroups] ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  if ((applicationName === undefined) !== (deploymentGroupNames.length === 0)) {
+    problems.push(
+      `${HookEnv.application} and ${HookEnv.deploymentGroups} go together; set both (the stack's ` +
+        "CodeDeploy application and its comma-separated deployment groups) or neither.",
+    );
+  }
   const probeBaseUrl = nonBlank(env[HookEnv.probeBaseUrl]);
   if (probeBaseUrl !== undefined && !isHttpUrl(probeBaseUrl)) {
     problems.push(
@@ -154,6 +188,10 @@ export function parseHookSettings(env: Env): HookSettings {
     ...(slackSecretArn === undefined ? {} : { slackSecretArn }),
     probe,
     reportReserveMs,
+    noticeReserveMs,
+    ...(applicationName === undefined || deploymentGroupNames.length === 0
+      ? {}
+      : { owner: { applicationName, deploymentGroupNames } }),
     ...(probeBaseUrl === undefined ? {} : { probeBaseUrl: probeBaseUrl.replace(/\/+$/, "") }),
     ...(probeHost === undefined ? {} : { probeHost: probeHost.toLowerCase() }),
   };

@@ -28,6 +28,17 @@ export const BuildEnv = {
   repositoryUrl: "GREENLIGHT_REPOSITORY_URL",
 } as const;
 
+/**
+ * Written into `taskdef.json` by a promotion only (`greenlight promote`): where the release comes
+ * from. The live hook copies them into the release record; the service does not read them.
+ */
+export const PromotionEnv = {
+  /** The environment the release was promoted from. */
+  from: "GREENLIGHT_PROMOTED_FROM",
+  /** The deployment that made it live there (`d-…`). */
+  deployment: "GREENLIGHT_PROMOTED_DEPLOYMENT",
+} as const;
+
 export type RefType = "branch" | "tag";
 
 /** What a build says about itself. */

@@ -220,6 +220,50 @@ export function buildCheckErrorMessage(
   };
 }
 
+/** What a notice about a verdict that could not be delivered to the platform knows. */
+export interface UndeliveredNotice extends CheckErrorNotice {
+  /** @default - not shown */
+  readonly service?: string;
+  /** @default - not shown */
+  readonly version?: string;
+  /** The verdict that could not be delivered, in words (`live`, `failed the live check`). */
+  readonly verdict: string;
+  /** What happens next and what to do, e.g. when the platform will give up waiting. */
+  readonly consequence: string;
+}
+
+/**
+ * Builds the notice that the verdict was reached but the platform could not be told: it must not
+ * read as "live" or as "rolling back", since neither is what happens.
+ */
+export function buildUndeliveredMessage(notice: UndeliveredNotice): SlackMessage {
+  const what = [notice.service, notice.version].filter((part) => part !== undefined).join(" ");
+  const where = notice.environment === undefined ? "" : ` in ${notice.environment}`;
+  const subject = what === "" ? "The deployment" : what;
+  const headline = `⚠️ ${subject}${where}: the verdict (${notice.verdict}) could not be delivered`;
+  const blocks: SlackBlock[] = [
+    headerBlock(headline),
+    {
+      type: "section",
+      text: mrkdwnText(
+        `*${escapeMrkdwn(notice.consequence)}*\n${escapeMrkdwn(notice.error)}`,
+        SlackLimits.sectionText,
+      ),
+    },
+  ];
+  const link = deploymentLink(notice.deployment);
+  if (link !== undefined)
+    blocks.push({ type: "context", elements: [mrkdwnText(link, SlackLimits.fieldText)] });
+  const url = notice.deployment?.url === undefined ? "" : ` ${notice.deployment.url}`;
+  return {
+    text: fitMrkdwn(
+      escapeMrkdwn(`${headline}. ${notice.consequence}${url}`),
+      SlackLimits.fallbackText,
+    ),
+    blocks,
+  };
+}
+
 /** A header block, cut to Slack's limit. */
 export function headerBlock(text: string): HeaderBlock {
   return {

@@ -7,7 +7,7 @@
 import type { VersionDocument } from "./build-metadata";
 import { deadlineSignal, raceAbort, type Clock } from "./clock";
 import { formatDuration, truncate } from "./format";
-import { USER_AGENT, type FetchLike } from "./http";
+import { readBodyCapped, USER_AGENT, type FetchLike } from "./http";
 import type { Logger } from "./logger";
 import { describeError } from "./redact";
 
@@ -160,8 +160,11 @@ export type ProbeResult = ProbeLive | ProbeNotLive;
 /** How many of the last answers a result keeps. */
 export const PROBE_HISTORY = 10;
 
-/** The largest body read from a version URL; a version document is a few hundred bytes. */
-const MAX_BODY_CHARS = 64 * 1024;
+/**
+ * The most bytes read of a version URL's body; a version document is a few hundred bytes. The
+ * rest of a longer body is never downloaded (see `readBodyCapped`).
+ */
+export const MAX_VERSION_BODY_BYTES = 64 * 1024;
 
 /** Applies the defaults and checks the settings; throws a `RangeError` naming a bad one. */
 export function resolveProbeSettings(settings: ProbeSettings): Required<ProbeSettings> {
@@ -278,12 +281,21 @@ async function observeOnce(url: string, timeoutMs: number, deps: ProbeDeps): Pro
       }),
       timer.signal,
     );
-    const body = await raceAbort(response.text(), timer.signal);
     const status = response.status;
     if (status < 200 || status > 299) {
+      // The body of an error answer is not read at all; dropping the stream frees the connection.
+      await response.body?.cancel().catch(() => undefined);
       return { kind: "http-status", status, detail: `HTTP ${status}` };
     }
-    return parseVersionDocument(body, status);
+    const body = await raceAbort(readBodyCapped(response, MAX_VERSION_BODY_BYTES), timer.signal);
+    if (body.truncated) {
+      return {
+        kind: "bad-json",
+        status,
+        detail: `body is larger than ${MAX_VERSION_BODY_BYTES} bytes; only that much was read`,
+      };
+    }
+    return parseVersionDocument(body.text, status);
   } catch (error) {
     if (timer.signal.aborted) {
       return { kind: "timeout", detail: `no answer within ${timeoutMs} ms` };
@@ -298,7 +310,7 @@ async function observeOnce(url: string, timeoutMs: number, deps: ProbeDeps): Pro
 export function parseVersionDocument(body: string, status: number): ProbeAnswer {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.slice(0, MAX_BODY_CHARS));
+    parsed = JSON.parse(body);
   } catch {
     return {
       kind: "bad-json",

@@ -42,6 +42,15 @@ export interface ReleaseRecord {
   readonly deploymentGroup: string;
   /** How long the deployment took until it was declared live, ms. */
   readonly durationMs?: number;
+  /** A promoted release: the environment it was promoted from and the deployment live there. */
+  readonly promotedFrom?: { readonly environment: string; readonly deploymentId: string };
+}
+
+/** `promoted from staging, deployment d-…`, or `undefined` for a release built here. */
+export function promotionNote(record: ReleaseRecord): string | undefined {
+  const from = record.promotedFrom;
+  if (from === undefined) return undefined;
+  return `promoted from ${from.environment}${from.deploymentId === "" ? "" : `, deployment ${from.deploymentId}`}`;
 }
 
 /** One service in the stack index. */
@@ -123,6 +132,17 @@ export function parseReleaseRecord(value: string): ReleaseRecord {
     throw new ReleaseRecordError(`the release record has no string "${key}"`);
   };
   const durationMs = document.durationMs;
+  const promoted = document.promotedFrom as Record<string, unknown> | undefined;
+  const promotedFrom =
+    typeof promoted === "object" &&
+    promoted !== null &&
+    typeof promoted.environment === "string" &&
+    promoted.environment !== ""
+      ? {
+          environment: promoted.environment,
+          deploymentId: typeof promoted.deploymentId === "string" ? promoted.deploymentId : "",
+        }
+      : undefined;
   return {
     environment: text("environment"),
     service: text("service"),
@@ -139,6 +159,7 @@ export function parseReleaseRecord(value: string): ReleaseRecord {
     application: text("application", false),
     deploymentGroup: text("deploymentGroup", false),
     ...(typeof durationMs === "number" && Number.isFinite(durationMs) ? { durationMs } : {}),
+    ...(promotedFrom === undefined ? {} : { promotedFrom }),
   };
 }
 

@@ -8,12 +8,16 @@
  */
 import { deadlineSignal, raceAbort, type Clock } from "./clock";
 import { truncate } from "./format";
-import { isHttpUrl, USER_AGENT, type FetchLike } from "./http";
+import { isHttpUrl, readBodyCapped, USER_AGENT, type FetchLike } from "./http";
 import type { Logger } from "./logger";
 import { describeError, redactSecrets, secretFragmentsOfUrl } from "./redact";
 import type { SlackMessage } from "./notify";
 
 /** Defaults of {@link SlackRetryPolicy}. */
+
+/** The most bytes read of Slack's answer (it is `ok` or a short error code); the rest is dropped. */
+export const SLACK_ANSWER_MAX_BYTES = 4096;
+
 export const SlackPostDefaults = {
   maxAttempts: 3,
   baseDelayMs: 500,
@@ -228,7 +232,10 @@ async function attemptPost(
       }),
       timer.signal,
     );
-    const text = await raceAbort(response.text(), timer.signal);
+    const { text } = await raceAbort(
+      readBodyCapped(response, SLACK_ANSWER_MAX_BYTES),
+      timer.signal,
+    );
     const retryAfter = response.headers.get("retry-after");
     return {
       kind: "response",

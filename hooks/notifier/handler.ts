@@ -1,5 +1,5 @@
 /**
- * Lambda entry point of the notifier (Node.js 22): EventBridge rules send it pipeline, deployment,
+ * Lambda entry point of the notifier (Node.js 24): EventBridge rules send it pipeline, deployment,
  * task and alarm events; it posts the incidents to the stack's Slack channel. Bundled by
  * `hooks/bundle.ts` (`NOTIFIER_ENTRY`) with the AWS SDK left external; export `handler`.
  *

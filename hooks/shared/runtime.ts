@@ -8,7 +8,7 @@ import { systemClock, type Clock } from "../core/clock";
 import { globalFetch, type FetchLike } from "../core/http";
 import { createLogger, type Logger } from "../core/logger";
 import type { SlackRetryPolicy } from "../core/slack";
-import type { AwsClientConfig } from "./aws";
+import { awsTimeoutsFromEnv, type AwsClientConfig } from "./aws";
 import { cachedWebhookSources, type WebhookSource } from "./webhook";
 
 /** The dependencies a function shares with every other Greenlight function. */
@@ -43,7 +43,10 @@ export function lambdaRuntime<Clients extends { readonly secrets: SecretsManager
   let webhookSource: ((secretId: string) => WebhookSource) | undefined;
   return () => {
     const region = process.env.AWS_REGION;
-    clients ??= createClients(region === undefined ? {} : { region });
+    clients ??= createClients({
+      timeouts: awsTimeoutsFromEnv(process.env),
+      ...(region === undefined ? {} : { region }),
+    });
     webhookSource ??= cachedWebhookSources(clients.secrets, systemClock);
     return {
       clients,

@@ -6,23 +6,13 @@ import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/p
 import { describe } from "../lib/stack";
 import { TYPES } from "../lib/types";
 import { at, isUnknown, list, record, resolveProps, text, type Props } from "../lib/values";
-
-/** Values that are credentials whatever their variable is called. */
-export const SECRET_VALUE_PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] =
-  [
-    { what: "a Slack webhook URL", pattern: /https:\/\/hooks\.slack\.com\//i },
-    { what: "a Slack token", pattern: /\bxox[abposr]-/ },
-    { what: "a GitHub token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]|github_pat_)/ },
-    { what: "an AWS access key id", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-    { what: "a PEM key or certificate", pattern: /-----BEGIN / },
-  ];
+import { SECRET_NAME_PATTERN, SECRET_VALUE_PATTERNS } from "../../components/serviceRules";
 
 /**
- * Variable names that announce a secret. Names ending in `_ARN` (or `_NAME`, `_ID`) are fine: they
- * point at a secret in Secrets Manager or SSM, which is the right way to pass one.
+ * The same credential patterns the stack configuration refuses in `services[].environment`
+ * (components/serviceRules.ts): one list for both.
  */
-export const SECRET_NAME_PATTERN =
-  /(?:^|_)(?:SECRET|TOKEN|PASSWORD|PASSWD|WEBHOOK_URL|API_KEY|PRIVATE_KEY)$/i;
+export { SECRET_NAME_PATTERN, SECRET_VALUE_PATTERNS };
 
 /** One plain environment variable, wherever it is declared. */
 export interface EnvironmentVariable {

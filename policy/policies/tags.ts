@@ -19,6 +19,7 @@ export const SERVICE_TAG = "service";
  * list with @pulumi/aws for every type the program creates, so it cannot fall behind.
  */
 export const TAGGABLE_TYPES: readonly string[] = [
+  "aws:acm/certificate:Certificate",
   "aws:appautoscaling/target:Target",
   "aws:cloudwatch/compositeAlarm:CompositeAlarm",
   "aws:cloudwatch/eventBus:EventBus",

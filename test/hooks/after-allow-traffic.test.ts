@@ -27,12 +27,21 @@ import {
   OLD_VERSION,
   REGION,
 } from "./helpers/aws-fixtures";
-import { allText, EVENT, headerOf, NEW, OLD, scenario, testEnv } from "./helpers/hook-scenario";
+import {
+  allText,
+  EVENT,
+  headerOf,
+  NEW,
+  OLD,
+  ROOMY_PROBE,
+  scenario,
+  testEnv,
+} from "./helpers/hook-scenario";
 import { listen, startVersionServer, WEBHOOK_PATH, type VersionAnswer } from "./helpers/servers";
 
 describe("hooks/codedeploy AfterAllowTraffic (mocked AWS, real HTTP on 127.0.0.1)", () => {
   it("reports Succeeded once and posts the live notice when the new version answers", async () => {
-    const result = await scenario({});
+    const result = await scenario({ env: ROOMY_PROBE });
     assert.deepEqual(result.statuses, ["Succeeded"]);
     const put = result.aws.codeDeploy.commandCalls(PutLifecycleEventHookExecutionStatusCommand)[0]!;
     assert.deepEqual(put.args[0].input, {
@@ -66,13 +75,20 @@ describe("hooks/codedeploy AfterAllowTraffic (mocked AWS, real HTTP on 127.0.0.1
         .entries()
         .map((entry) => entry.event)
         .filter((event) => event.startsWith("hook.")),
-      ["hook.start", "hook.resolved", "hook.verdict", "hook.reported"],
+      [
+        "hook.start",
+        "hook.owner-unchecked",
+        "hook.resolved",
+        "hook.verdict",
+        "hook.reported",
+        "hook.after-report",
+      ],
     );
   });
 
   it("waits out old/new/old flapping and only then reports Succeeded", async () => {
     const sequence = [OLD, NEW, OLD, NEW, NEW, OLD, NEW, NEW, NEW];
-    const result = await scenario({ version: (n) => sequence[n - 1] ?? NEW });
+    const result = await scenario({ version: (n) => sequence[n - 1] ?? NEW, env: ROOMY_PROBE });
     assert.deepEqual(result.statuses, ["Succeeded"]);
     assert.equal(result.versionRequests, 9, "no early verdict before three new answers in a row");
     assert.deepEqual(result.run.outcome?.probe.seen.versions, {
@@ -127,7 +143,7 @@ describe("hooks/codedeploy AfterAllowTraffic (mocked AWS, real HTTP on 127.0.0.1
 
     it(`resets the streak when /version ${name} in the middle, then reports Succeeded`, async () => {
       const sequence: VersionAnswer[] = [NEW, NEW, broken, NEW, NEW, NEW];
-      const result = await scenario({ version: (n) => sequence[n - 1] ?? NEW });
+      const result = await scenario({ version: (n) => sequence[n - 1] ?? NEW, env: ROOMY_PROBE });
       assert.deepEqual(result.statuses, ["Succeeded"]);
       assert.equal(result.versionRequests, 6, "the streak started again after the broken answer");
       assert.equal(result.run.outcome?.probe.attempts, 6);

@@ -4,12 +4,12 @@ import { AFTER_ALLOW_TRAFFIC_ENTRY, bundleHook, hookBuildOptions } from "../../h
 import { handlerTypeInFreshProcess } from "./helpers/load-bundle";
 
 describe("hooks/bundle", () => {
-  it("uses the Lambda build settings: one minified CommonJS file for Node 22, AWS SDK external", () => {
+  it("uses the Lambda build settings: one minified CommonJS file for Node 24, AWS SDK external", () => {
     const options = hookBuildOptions();
     assert.deepEqual(options.entryPoints, [AFTER_ALLOW_TRAFFIC_ENTRY]);
     assert.equal(options.bundle, true);
     assert.equal(options.platform, "node");
-    assert.equal(options.target, "node22");
+    assert.equal(options.target, "node24");
     assert.equal(options.format, "cjs");
     assert.equal(options.minify, true);
     assert.deepEqual(options.external, ["@aws-sdk/*"]);

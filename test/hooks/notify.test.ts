@@ -1,3 +1,4 @@
+import { undeliveredConsequence } from "../../hooks/codedeploy/hook";
 import { strict as assert } from "node:assert";
 import {
   commitUrl,
@@ -10,6 +11,7 @@ import {
   buildCheckErrorMessage,
   buildFailureMessage,
   buildLiveMessage,
+  buildUndeliveredMessage,
   escapeMrkdwn,
   slackLink,
   SlackLimits,
@@ -320,5 +322,30 @@ describe("hooks/core Slack message builders", () => {
     assert.equal(texts[0], "❌ The live check for d-NOPE in dev could not run");
     assert.match(texts[1]!, /no deployment d-NOPE &amp; more\n\*CodeDeploy is rolling back\.\*/);
     assert.equal(texts[2], "Deployment d-NOPE");
+  });
+});
+
+describe("hooks/core/notify buildUndeliveredMessage", () => {
+  it("says the verdict could not be delivered, what happens next and links the deployment", () => {
+    const message = buildUndeliveredMessage({
+      environment: "prod",
+      service: "checkout",
+      version: "1.4.3",
+      deployment: { id: "d-ABC", url: "https://console.example/d-ABC" },
+      verdict: "live",
+      error: "The report failed: HTTP 503",
+      consequence: undeliveredConsequence(Date.UTC(2026, 0, 2, 14, 5)),
+    });
+    assert.equal(
+      message.text,
+      "⚠️ checkout 1.4.3 in prod: the verdict (live) could not be delivered. CodeDeploy could not " +
+        "be told — it will time out and roll back at 14:05 UTC; act in the console. " +
+        "https://console.example/d-ABC",
+    );
+    assert.doesNotMatch(JSON.stringify(message.blocks), /is live in|rolling back\./);
+    assert.match(
+      JSON.stringify(message.blocks),
+      /<https:\/\/console\.example\/d-ABC\|Deployment d-ABC>/,
+    );
   });
 });

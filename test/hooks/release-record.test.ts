@@ -12,7 +12,6 @@ import { parseReleaseRecord, type ReleaseRecord } from "../../hooks/core/release
 import {
   APPLICATION,
   COMMIT,
-  CREATED_AT,
   DEPLOYMENT_GROUP,
   DEPLOYMENT_ID,
   IMAGE_URI,
@@ -63,7 +62,8 @@ describe("hooks/codedeploy release record (Parameter Store)", () => {
     assert.match(deployedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(durationMs !== undefined && Number.isInteger(durationMs));
     assert.ok(
-      durationMs >= before - CREATED_AT.getTime() && durationMs <= after - CREATED_AT.getTime(),
+      durationMs >= before - result.aws.createdAt.getTime() &&
+        durationMs <= after - result.aws.createdAt.getTime(),
       `durationMs ${durationMs} runs from the deployment's creation to the verdict`,
     );
     assert.deepEqual(parseReleaseRecord(value ?? ""), record, "status reads what the hook wrote");

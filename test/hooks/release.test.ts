@@ -3,6 +3,7 @@ import {
   parseReleaseRecord,
   parseStackIndex,
   parameterPathPrefix,
+  promotionNote,
   RELEASE_RECORD_MAX_BYTES,
   ReleaseRecordError,
   releaseParameterName,
@@ -117,5 +118,20 @@ describe("hooks/core/release", () => {
       () => parseStackIndex(JSON.stringify({ ...index, cluster: undefined })),
       /no string "cluster"/,
     );
+  });
+
+  it("keeps where a promoted release came from, and says it: promoted from staging, deployment d-…", () => {
+    const promoted: ReleaseRecord = {
+      ...RECORD,
+      promotedFrom: { environment: "staging", deploymentId: "d-STAGING42" },
+    };
+    const back = parseReleaseRecord(serialiseReleaseRecord(promoted));
+    assert.deepEqual(back, promoted);
+    assert.equal(promotionNote(back), "promoted from staging, deployment d-STAGING42");
+    assert.equal(promotionNote(RECORD), undefined);
+    assert.equal("promotedFrom" in parseReleaseRecord(serialiseReleaseRecord(RECORD)), false);
+    // A malformed promotedFrom is ignored rather than failing the whole record.
+    const odd = JSON.stringify({ ...RECORD, promotedFrom: { environment: 7 } });
+    assert.equal(parseReleaseRecord(odd).promotedFrom, undefined);
   });
 });

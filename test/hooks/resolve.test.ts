@@ -20,8 +20,8 @@ import {
   APPLICATION,
   appSpecYaml,
   BLUE_TG,
+  buildEnvironment,
   COMMIT,
-  CREATED_AT,
   DEPLOYMENT_GROUP,
   DEPLOYMENT_ID,
   deploymentOutput,
@@ -146,7 +146,7 @@ describe("hooks/codedeploy resolveDeployment", () => {
       deploymentId: DEPLOYMENT_ID,
       applicationName: APPLICATION,
       deploymentGroupName: DEPLOYMENT_GROUP,
-      createdAt: CREATED_AT.getTime(),
+      createdAt: aws.createdAt.getTime(),
       taskDefinitionArn: TASK_DEFINITION_ARN,
       containerName: "app",
       image: IMAGE_URI,
@@ -168,6 +168,37 @@ describe("hooks/codedeploy resolveDeployment", () => {
     assert.deepEqual(aws.ecs.commandCalls(DescribeTaskDefinitionCommand)[0]?.args[0].input, {
       taskDefinition: TASK_DEFINITION_ARN,
     });
+  });
+
+  it("reads where a promoted release came from (GREENLIGHT_PROMOTED_*), for its release record", async () => {
+    const aws = mockAws();
+    aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: TASK_DEFINITION_ARN,
+        containerDefinitions: [
+          {
+            name: "app",
+            image: IMAGE_URI,
+            environment: [
+              ...buildEnvironment(),
+              { name: "GREENLIGHT_PROMOTED_FROM", value: "staging" },
+              { name: "GREENLIGHT_PROMOTED_DEPLOYMENT", value: "d-STAGING42" },
+            ],
+          },
+        ],
+      },
+    });
+    const clients = { codeDeploy: aws.codeDeployClient, ecs: aws.ecsClient, elb: aws.elbClient };
+    const resolved = await resolveDeployment(DEPLOYMENT_ID, clients);
+    assert.deepEqual(resolved.promotedFrom, {
+      environment: "staging",
+      deploymentId: "d-STAGING42",
+    });
+    const built = await resolveDeployment(DEPLOYMENT_ID, {
+      ...clients,
+      ecs: mockAws().ecsClient,
+    });
+    assert.equal(built.promotedFrom, undefined);
   });
 
   it("probes the override base URL without asking for the load balancer", async () => {

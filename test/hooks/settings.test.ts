@@ -10,7 +10,8 @@ describe("hooks/codedeploy settings", () => {
   it("uses the defaults for an empty environment", () => {
     assert.deepEqual(parseHookSettings({}), {
       probe: { consecutive: 5, intervalMs: 1000, timeoutMs: 2000, deadlineMs: 240_000 },
-      reportReserveMs: 10_000,
+      reportReserveMs: 30_000,
+      noticeReserveMs: 3000,
     });
   });
 
@@ -31,8 +32,42 @@ describe("hooks/codedeploy settings", () => {
       slackSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf",
       probe: { consecutive: 3, intervalMs: 0, timeoutMs: 500, deadlineMs: 60_000 },
       reportReserveMs: 5000,
+      noticeReserveMs: 2500,
       probeBaseUrl: "https://api.example.com",
     });
+  });
+
+  it("reads the owner and the notice reserve", () => {
+    const settings = parseHookSettings({
+      GREENLIGHT_CODEDEPLOY_APPLICATION: "greenlight-prod",
+      GREENLIGHT_DEPLOYMENT_GROUPS: " api, worker ,",
+      GREENLIGHT_NOTICE_RESERVE_MS: "1200",
+    });
+    assert.deepEqual(settings.owner, {
+      applicationName: "greenlight-prod",
+      deploymentGroupNames: ["api", "worker"],
+    });
+    assert.equal(settings.noticeReserveMs, 1200);
+  });
+
+  it("refuses an owner half set, and a notice reserve beyond the report reserve", () => {
+    assert.throws(() => parseHookSettings({ GREENLIGHT_CODEDEPLOY_APPLICATION: "app" }), {
+      name: "HookSettingsError",
+      message:
+        "GREENLIGHT_CODEDEPLOY_APPLICATION and GREENLIGHT_DEPLOYMENT_GROUPS go together; set both (the stack's CodeDeploy application and its comma-separated deployment groups) or neither.",
+    });
+    assert.throws(
+      () =>
+        parseHookSettings({
+          GREENLIGHT_REPORT_RESERVE_MS: "1000",
+          GREENLIGHT_NOTICE_RESERVE_MS: "2000",
+        }),
+      {
+        name: "HookSettingsError",
+        message:
+          "GREENLIGHT_NOTICE_RESERVE_MS is 2000, more than GREENLIGHT_REPORT_RESERVE_MS (1000); the notice reserve is the end of the report reserve, so make it smaller.",
+      },
+    );
   });
 
   it("reads a probe host, and refuses one with a scheme or path", () => {
@@ -87,7 +122,10 @@ describe("hooks/codedeploy settings", () => {
 
   it("exports the variable names the Pulumi program sets", () => {
     assert.deepEqual(Object.values(HookEnv).sort(), [
+      "GREENLIGHT_CODEDEPLOY_APPLICATION",
+      "GREENLIGHT_DEPLOYMENT_GROUPS",
       "GREENLIGHT_ENVIRONMENT",
+      "GREENLIGHT_NOTICE_RESERVE_MS",
       "GREENLIGHT_PROBE_BASE_URL",
       "GREENLIGHT_PROBE_CONSECUTIVE",
       "GREENLIGHT_PROBE_DEADLINE_MS",
@@ -100,10 +138,10 @@ describe("hooks/codedeploy settings", () => {
   });
 
   it("recommends a Lambda timeout covering the probe deadline, the reserve and the overhead", () => {
-    assert.equal(minimumLambdaTimeoutSeconds(parseHookSettings({})), 280);
+    assert.equal(minimumLambdaTimeoutSeconds(parseHookSettings({})), 300);
     assert.equal(
       minimumLambdaTimeoutSeconds(parseHookSettings({ GREENLIGHT_PROBE_DEADLINE_MS: "600000" })),
-      640,
+      660,
     );
   });
 });

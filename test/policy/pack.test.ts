@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { policies, PACK_NAME } from "../../policy/pack";
 import { TYPES } from "../../policy/lib/types";
 import { TAGGABLE_TYPES } from "../../policy/policies/tags";
-import { REPO_ROOT, runStack, stackFileRaw, STACKS, type StackName } from "../harness";
+import { REPO_ROOT, runStack, stackFileRaw, stackRun, STACKS, type StackName } from "../harness";
 import { fromRun, messages, validate, withEdit, type FakeResource, type Violation } from "./fakes";
 import { asPreview, programResources } from "./program";
 
@@ -163,6 +163,7 @@ describe("the Greenlight policy pack", function () {
           raw.loadBalancer = {
             ...(raw.loadBalancer as object),
             certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+            domainName: "shop.example.com",
           };
           raw.services = ["a", "b", "c"].map((name, i) => ({
             name,
@@ -204,6 +205,39 @@ describe("the Greenlight policy pack", function () {
         assert.deepEqual(preview, [], show(preview));
       });
     }
+
+    it("fails a task role granted a wildcard action or a named action on every resource", async () => {
+      const dev = fromRun((await stackRun("dev")).resources);
+      const grant = (statement: Record<string, unknown>) =>
+        withEdit(dev, TYPES.rolePolicy, "web-task", (p) => {
+          const doc = JSON.parse(p.policy as string);
+          doc.Statement.push(statement);
+          p.policy = JSON.stringify(doc);
+        });
+      const wildcard = await validate(
+        policies,
+        grant({
+          Sid: "Data",
+          Effect: "Allow",
+          Action: ["dynamodb:*"],
+          Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+        }),
+      );
+      assert.deepEqual(
+        wildcard.map((v) => v.policy),
+        ["greenlight-iam-least-privilege"],
+      );
+      assert.match(wildcard[0].message, /web-task.*statement Data allows "dynamodb:\*"/);
+      const anyResource = await validate(
+        policies,
+        grant({ Sid: "Bucket", Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }),
+      );
+      assert.deepEqual(
+        anyResource.map((v) => v.policy),
+        ["greenlight-iam-least-privilege"],
+      );
+      assert.match(anyResource[0].message, /s3:GetObject on resource "\*"/);
+    });
 
     it("tags every type the program creates that accepts tags (the list keeps up with @pulumi/aws)", () => {
       const created = new Set(

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
 import { main, parseRehearseArgs, UsageError } from "../../tools/rehearse";
+import { DEFAULT_CHECK } from "../../tools/rehearsal/haproxy-config";
 import {
   HaproxyMissingError,
   RehearsalAborted,
@@ -22,6 +23,8 @@ function result(ok: boolean): RehearsalResult {
     shifting: "AllAtOnce: 100 % at once",
     haproxy: "HAProxy version 2.6",
     scenarios: [],
+    notRun: [],
+    check: DEFAULT_CHECK,
     timeline: [],
     requests: 6000,
     failed: ok ? 0 : 3,
@@ -38,12 +41,13 @@ describe("rehearse CLI", () => {
       minuteMs: 1000,
       rate: 150,
       steadyMs: 10_000,
+      load: 0,
       json: false,
       help: false,
     });
   });
 
-  it("reads --stack, --minute-ms, --rate, --steady-ms and --json, also as --name=value", () => {
+  it("reads --stack, --minute-ms, --rate, --steady-ms, --load and --json, also as --name=value", () => {
     assert.deepEqual(
       parseRehearseArgs([
         "--stack",
@@ -53,9 +57,10 @@ describe("rehearse CLI", () => {
         "300",
         "--steady-ms",
         "0",
+        "--load=64",
         "--json",
       ]),
-      { stack: "prod", minuteMs: 250, rate: 300, steadyMs: 0, json: true, help: false },
+      { stack: "prod", minuteMs: 250, rate: 300, steadyMs: 0, load: 64, json: true, help: false },
     );
   });
 
@@ -71,6 +76,14 @@ describe("rehearse CLI", () => {
       /--rate is "fast"; give a number from 1 to 2000/,
     );
     assert.throws(() => parseRehearseArgs(["--minute-ms"]), /--minute-ms is ""/);
+    assert.throws(
+      () => parseRehearseArgs(["--load", "2.5"]),
+      /--load is 2\.5; give a whole number/,
+    );
+    assert.throws(
+      () => parseRehearseArgs(["--load", "5000"]),
+      /--load is "5000"; give a number from 0 to 1024/,
+    );
     assert.throws(
       () => parseRehearseArgs(["--stack-name", "dev"]),
       /unknown option "--stack-name"/,
@@ -90,14 +103,17 @@ describe("rehearse CLI", () => {
   it("passes the stack's settings and the options to the rehearsal, and exits 0 when it passes", async () => {
     const stdout = sink();
     let seen: RehearsalOptions | undefined;
-    const code = await main(["--stack", "staging", "--minute-ms", "100", "--rate", "200"], {
-      stdout,
-      stderr: sink(),
-      runRehearsal: (options) => {
-        seen = options;
-        return Promise.resolve(result(true));
+    const code = await main(
+      ["--stack", "staging", "--minute-ms", "100", "--rate", "200", "--load", "16"],
+      {
+        stdout,
+        stderr: sink(),
+        runRehearsal: (options) => {
+          seen = options;
+          return Promise.resolve(result(true));
+        },
       },
-    });
+    );
     assert.equal(code, 0);
     assert.equal(seen?.settings.stack, "staging");
     assert.deepEqual(seen?.settings.shifting, {
@@ -108,6 +124,7 @@ describe("rehearse CLI", () => {
     });
     assert.equal(seen?.minuteMs, 100);
     assert.equal(seen?.rate, 200);
+    assert.equal(seen?.load, 16);
     assert.match(stdout.text(), /PASS: 6000 requests, 0 failed/);
   });
 
@@ -140,6 +157,26 @@ describe("rehearse CLI", () => {
     assert.equal(interrupted, 130);
   });
 
+  it("prints a FAIL verdict and exits 1 when the rehearsal could not even set up", async () => {
+    const stdout = sink();
+    const stderr = sink();
+    const code = await main([], {
+      stdout,
+      stderr,
+      runRehearsal: () => Promise.reject(new Error("haproxy exited (code 1) at start")),
+    });
+    assert.equal(code, 1);
+    assert.match(stdout.text(), /\nRehearsal: FAIL: setup: haproxy exited \(code 1\) at start\n$/);
+    assert.match(stderr.text(), /rehearsal failed: Error: haproxy exited/);
+    const json = sink();
+    await main(["--json"], {
+      stdout: json,
+      stderr: sink(),
+      runRehearsal: () => Promise.reject(new Error("no free port")),
+    });
+    assert.deepEqual(JSON.parse(json.text()), { ok: false, problems: ["setup: no free port"] });
+  });
+
   it("exits 2 naming the stack file when its configuration is invalid", async () => {
     const stderr = sink();
     const code = await main(["--stack", "prod"], {
@@ -160,6 +197,14 @@ describe("rehearse CLI", () => {
     const dev = loadStackSettings("dev");
     assert.equal(dev.shifting.type, "AllAtOnce");
     assert.equal(dev.deregistrationDelayMs, 5000);
+    assert.deepEqual(dev.healthCheck, {
+      intervalSeconds: 5,
+      timeoutSeconds: 4,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      matcher: "200-299",
+    });
+    assert.equal(dev.slowStartSeconds, 0);
     assert.equal(dev.refType, "branch");
     assert.equal(dev.branch, "development");
     const prod = loadStackSettings("prod");

@@ -48,7 +48,7 @@ async function fakeSocket(
 describe("rehearsal HAProxy runtime client and webhook receiver", function () {
   this.timeout(10_000);
 
-  it("sends one command per connection: weights, states and show stat", async () => {
+  it("sends one command per connection, to a slot's checked server and its fail-open twin", async () => {
     const socket = await fakeSocket((command) =>
       command === "show stat"
         ? "# pxname,svname,scur,status,weight,check_status,check_code,wretr,wredis,econ,eresp,addr\nbe_prod,green,0,UP,256,L7OK,200,,,,,127.0.0.1:9\n"
@@ -61,7 +61,9 @@ describe("rehearsal HAProxy runtime client and webhook receiver", function () {
       const rows = await showStat(api);
       assert.deepEqual(socket.commands, [
         "set server be_prod/green weight 256",
+        "set server be_prod/green-failopen weight 256",
         "set server be_test/blue state drain",
+        "set server be_test/blue-failopen state drain",
         "show stat",
       ]);
       assert.equal(rows[0]?.status, "UP");

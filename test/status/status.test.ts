@@ -409,7 +409,7 @@ describe("tools/status", () => {
     );
     assert.match(
       lines[1] ?? "",
-      /^Ask for ecs:DescribeServices\. `npm run status` needs: ssm:GetParameter, /,
+      /^Ask for ecs:DescribeServices\. `greenlight status` needs: ssm:GetParameter, /,
     );
   });
 

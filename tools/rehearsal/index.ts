@@ -1,5 +1,6 @@
 export * from "./format";
 export * from "./haproxy-config";
+export * from "./load";
 export * from "./plan";
 export * from "./processes";
 export * from "./receiver";

@@ -41,18 +41,29 @@ export async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-/** Bundles `app-sample/src/main.ts` into `outDir/app-sample.js`; returns its path. */
-export function compileAppSample(outDir: string, root = REPO_ROOT): string {
-  const outfile = path.join(outDir, "app-sample.js");
+/**
+ * Bundles `entry` into `outfile` for plain `node` (one file, fast to start); with `external`,
+ * packages stay `require`s, resolved from the repository's node_modules at run time.
+ */
+export function bundleForNode(entry: string, outfile: string, external = false): string {
   buildSync({
-    entryPoints: [path.join(root, "app-sample", "src", "main.ts")],
+    entryPoints: [entry],
     bundle: true,
+    ...(external ? { packages: "external" as const } : {}),
     platform: "node",
     target: "node20",
     outfile,
     logLevel: "warning",
   });
   return outfile;
+}
+
+/** Bundles `app-sample/src/main.ts` into `outDir/app-sample.js`; returns its path. */
+export function compileAppSample(outDir: string, root = REPO_ROOT): string {
+  return bundleForNode(
+    path.join(root, "app-sample", "src", "main.ts"),
+    path.join(outDir, "app-sample.js"),
+  );
 }
 
 /** Whether `haproxy` can be run; its version line when it can. */
@@ -80,6 +91,8 @@ export interface Child {
   hasExited(): boolean;
   /** The last lines it wrote (stdout and stderr), for error messages. */
   tail(): string;
+  /** Calls `listener` with every later line it writes; returns how to stop listening. */
+  onLine(listener: (line: string) => void): () => void;
   /**
    * Sends `signal` (default SIGTERM) to its process group, then SIGKILL after `graceMs`; resolves
    * with how it ended.
@@ -145,11 +158,17 @@ export class ProcessGroup {
         // already gone
       }
     };
-    const child: Child & { readonly onLine: typeof listeners; kill(): void } = {
+    const child: Child & { kill(): void } = {
       name,
       pid,
       exited,
-      onLine: listeners,
+      onLine: (listener) => {
+        listeners.push(listener);
+        return () => {
+          const index = listeners.indexOf(listener);
+          if (index >= 0) listeners.splice(index, 1);
+        };
+      },
       hasExited: () => exitInfo !== undefined,
       tail: () => lines.slice(-12).join("\n"),
       kill: () => signalGroup("SIGKILL"),
@@ -176,7 +195,6 @@ export class ProcessGroup {
     match: (line: string) => T | undefined,
     timeoutMs: number,
   ): Promise<T> {
-    const listeners = (child as Child & { readonly onLine: ((line: string) => void)[] }).onLine;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         finish();
@@ -190,10 +208,9 @@ export class ProcessGroup {
       };
       const finish = (): void => {
         clearTimeout(timer);
-        const index = listeners.indexOf(listener);
-        if (index >= 0) listeners.splice(index, 1);
+        unsubscribe();
       };
-      listeners.push(listener);
+      const unsubscribe = child.onLine(listener);
       void child.exited.then((exit) => {
         finish();
         reject(

@@ -28,14 +28,26 @@ import {
 import { postToSlack, type SlackPostResult } from "../../hooks/core/slack";
 import type { Verdict as LiveVerdict } from "../../hooks/core/decide";
 import { startWatcher } from "../watcher/run";
-import { percentile, type WatchRecord, type WatchSummary } from "../watcher/summary";
+import { percentile, summarise, type WatchRecord, type WatchSummary } from "../watcher/summary";
 import {
+  haproxyCheck,
   LOOPBACK,
   otherSlot,
   renderHaproxyConfig,
+  slotServers,
+  type HaproxyCheck,
   type Listener,
   type Slot,
 } from "./haproxy-config";
+import {
+  compileLoadGenerator,
+  couldNotKeepUp,
+  deploymentFailures,
+  LOAD_TIMEOUT_S,
+  startLoad,
+  type LoadRun,
+  type LoadSummary,
+} from "./load";
 import {
   describeShifting,
   MAX_WEIGHT,
@@ -68,6 +80,15 @@ export const RehearsalDefaults = {
   failingDeadlineMs: 3000,
   appDelayMs: 2,
 } as const;
+
+/**
+ * With `--load`, how long the load runs before the first scenario watches: the steady state is
+ * the service under load, not a cold process meeting it.
+ */
+export const LOAD_WARMUP_MS = 2000;
+
+/** The watcher's per-request timeout, ms: without load, and with it (autocannon's own). */
+export const WatcherTimeoutMs = { idle: 2000, loaded: LOAD_TIMEOUT_S * 1000 } as const;
 
 /** How long after the stopped process exits the cutover's latency window lasts, ms. */
 export const CUTOVER_TAIL_MS = 1000;
@@ -107,6 +128,17 @@ export interface RehearsalOptions {
    * @default 2
    */
   readonly appDelayMs?: number;
+  /**
+   * Keep-alive connections of the load generator (autocannon) on the production frontend for the
+   * whole rehearsal, beside the watcher; 0 for none.
+   * @default 0
+   */
+  readonly load?: number;
+  /**
+   * Where the rehearsal makes its temporary folder (`greenlight-rehearsal-*`), removed at the end.
+   * @default - the system's temporary folder
+   */
+  readonly tmpRoot?: string;
   /** Stops the rehearsal early (Ctrl-C); cleanup still runs. */
   readonly signal?: AbortSignal;
 }
@@ -121,6 +153,11 @@ export interface RehearsalDeps {
   readonly onEvent?: (event: TimelineEvent) => void;
   /** Receives each message the webhook receiver gets. */
   readonly onMessage?: (message: ReceivedMessage) => void;
+  /**
+   * Wraps the runtime API client (the admin socket), e.g. to see or refuse commands.
+   * @default - the client as it is
+   */
+  readonly wrapApi?: (api: RuntimeApi) => RuntimeApi;
 }
 
 /** The two scenarios. */
@@ -158,6 +195,7 @@ export interface ScenarioResult {
   readonly replacementSlot: Slot;
   /** Whether the live verdict should be live. */
   readonly expectLive: boolean;
+  /** The live check's verdict; `{ live: false }` with a "not reached" summary when it was not run. */
   readonly verdict: LiveVerdict;
   readonly liveCheckMs: number;
   readonly steps: readonly TrafficStep[];
@@ -166,13 +204,19 @@ export interface ScenarioResult {
   readonly latency: WindowLatency;
   /** The notice the receiver got, if any. */
   readonly notice?: ReceivedMessage;
-  readonly slack: SlackPostResult;
+  /** The post to the webhook; absent when the scenario stopped before it. */
+  readonly slack?: SlackPostResult;
   /** From the first weight change to the notice arriving, ms. */
   readonly flipToNoticeMs?: number;
   /** Retries and redispatches HAProxy made on the production backend during the scenario. */
   readonly haproxyRetries: number;
-  /** Exit of the process that was stopped (blue after a cutover, v3 after a rollback). */
-  readonly stoppedExit: { readonly code: number | null; readonly afterMs: number };
+  /**
+   * Exit of the process that was stopped (blue after a cutover, v3 after a rollback); absent when
+   * the scenario stopped before it.
+   */
+  readonly stoppedExit?: { readonly code: number | null; readonly afterMs: number };
+  /** What stopped the scenario before its end (a child that died, a refused command, …). */
+  readonly error?: string;
   /** Why the scenario did not go as it should; empty when it did. */
   readonly problems: readonly string[];
   readonly ok: boolean;
@@ -186,8 +230,14 @@ export interface RehearsalResult {
   readonly shifting: string;
   readonly haproxy: string;
   readonly scenarios: readonly ScenarioResult[];
+  /** Scenarios that did not run, and why. */
+  readonly notRun: readonly { readonly name: ScenarioName; readonly reason: string }[];
+  /** The health check HAProxy ran, from the stack's target group settings. */
+  readonly check: HaproxyCheck;
+  /** The load beside the watcher (`--load`); absent without it. */
+  readonly load?: LoadSummary;
   readonly timeline: readonly TimelineEvent[];
-  /** Requests the watchers made, and how many failed. */
+  /** Requests the watchers and the load generator made, and how many failed. */
   readonly requests: number;
   readonly failed: number;
   readonly wallMs: number;
@@ -276,6 +326,10 @@ interface Env {
   readonly minuteMs: number;
   readonly appDelayMs: number;
   readonly signal: AbortSignal | undefined;
+  /** The watcher's per-request timeout, ms. */
+  readonly watcherTimeoutMs: number;
+  readonly check: HaproxyCheck;
+  readonly watchdog: Watchdog;
   readonly event: (scenario: TimelineEvent["scenario"], text: string) => void;
   readonly since: (at: number) => string;
 }
@@ -290,6 +344,53 @@ interface ScenarioPlan {
   readonly deadlineMs: number;
 }
 
+/**
+ * Notices a child that exits when nobody stopped it (a crash, an OOM kill) and turns it into an
+ * abort of the step the rehearsal is waiting in.
+ */
+export class Watchdog {
+  private readonly controller = new AbortController();
+  private readonly expected = new Set<Child>();
+  private disarmed = false;
+
+  /** Aborts when a watched child exits unexpectedly; its reason is an `Error` naming the child. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Watches `child`, named `label` in the error. */
+  watch(child: Child, label: string): void {
+    void child.exited.then((exit) => {
+      if (this.disarmed || this.expected.has(child) || this.controller.signal.aborted) return;
+      this.controller.abort(
+        new Error(
+          `${label} (pid ${child.pid}) exited unexpectedly (${exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`})`,
+        ),
+      );
+    });
+  }
+
+  /** `child` is about to be stopped on purpose. */
+  expect(child: Child): void {
+    this.expected.add(child);
+  }
+
+  /** Teardown: every exit from now on is expected. */
+  disarm(): void {
+    this.disarmed = true;
+  }
+
+  /** Throws the crash, if a watched child has crashed. */
+  check(): void {
+    if (this.controller.signal.aborted) throw this.controller.signal.reason;
+  }
+}
+
+/** The message of a thrown value. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Runs both scenarios; always stops every process and removes the temp dir. */
 export async function runRehearsal(
   options: RehearsalOptions,
@@ -301,7 +402,9 @@ export async function runRehearsal(
   const { settings } = options;
   const minuteMs = options.minuteMs ?? RehearsalDefaults.minuteMs;
   const rate = options.rate ?? RehearsalDefaults.rate;
+  const connections = options.load ?? 0;
   const steps = trafficPlan(settings.shifting, minuteMs); // validates minuteMs
+  const check = haproxyCheck(settings.healthCheck, minuteMs, settings.slowStartSeconds);
   const started = clock.now();
   const timeline: TimelineEvent[] = [];
   const event = (scenario: TimelineEvent["scenario"], text: string): void => {
@@ -310,8 +413,10 @@ export async function runRehearsal(
     deps.onEvent?.(entry);
   };
   const group = new ProcessGroup(clock);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "greenlight-rehearsal-"));
+  const watchdog = new Watchdog();
+  const dir = await fs.mkdtemp(path.join(options.tmpRoot ?? os.tmpdir(), "greenlight-rehearsal-"));
   let receiver: WebhookReceiver | undefined;
+  let load: LoadRun | undefined;
   try {
     const bundle = compileAppSample(dir);
     receiver = await startWebhookReceiver(deps.onMessage, () => clock.now());
@@ -327,18 +432,22 @@ export async function runRehearsal(
       bundle,
       appInstance(settings, appDelayMs, "blue", buildFor(v1, settings)),
     );
+    watchdog.watch(blue.child, `${v1} (blue)`);
     event(
       "setup",
       `${v1} listening on ${LOOPBACK}:${blue.port} (slot blue, pid ${blue.child.pid})`,
     );
     const socketPath = path.join(dir, "admin.sock");
-    const api = runtimeApi(socketPath);
-    const lb = await startLoadBalancer(group, api, clock, {
+    const socketApi = runtimeApi(socketPath);
+    const api = deps.wrapApi?.(socketApi) ?? socketApi;
+    const lb = await startLoadBalancer(group, socketApi, clock, {
       socketPath,
       configPath: path.join(dir, "haproxy.cfg"),
       bluePort: blue.port,
       healthCheckPath: settings.healthCheckPath,
+      check,
     });
+    watchdog.watch(lb.child, "HAProxy");
     const env: Env = {
       settings,
       clock,
@@ -354,6 +463,9 @@ export async function runRehearsal(
       minuteMs,
       appDelayMs,
       signal: options.signal,
+      watcherTimeoutMs: connections > 0 ? WatcherTimeoutMs.loaded : WatcherTimeoutMs.idle,
+      check,
+      watchdog,
       event,
       since: (at) => `${Math.round(clock.now() - at)} ms`,
     };
@@ -361,10 +473,30 @@ export async function runRehearsal(
       "setup",
       `${haproxy}: production ${env.prodUrl}, test ${env.testUrl}, admin ${path.basename(socketPath)}`,
     );
+    event(
+      "setup",
+      `health check GET ${settings.healthCheckPath} every ${check.interMs} ms, timeout ${check.timeoutMs} ms, healthy after ${check.rise}, unhealthy after ${check.fall} (target group: ${settings.healthCheck.intervalSeconds} s, ${settings.healthCheck.timeoutSeconds} s, ${settings.healthCheck.healthyThreshold}, ${settings.healthCheck.unhealthyThreshold}); fail open when no target of a backend is healthy`,
+    );
     await waitForState(env, "prod", "blue", "healthy", 10_000);
     event("setup", `blue healthy in be_prod; production serves ${v1}`);
     checkAborted(options.signal);
+    if (connections > 0) {
+      load = await startLoad(group, {
+        url: `${env.prodUrl}${settings.versionPath}`,
+        connections,
+        startedAt: started,
+        bundle: compileLoadGenerator(dir),
+      });
+      watchdog.watch(load.child, "the load generator (autocannon)");
+      event(
+        "setup",
+        `load: autocannon, ${connections} keep-alive connections on ${env.prodUrl}${settings.versionPath} until the end (pid ${load.child.pid}); ${LOAD_WARMUP_MS} ms to warm up`,
+      );
+      await sleepOrAbort(env, LOAD_WARMUP_MS);
+    }
 
+    const scenarios: ScenarioResult[] = [];
+    const notRun: { name: ScenarioName; reason: string }[] = [];
     const cutover = await runScenario(env, steps, {
       name: "cutover",
       original: { slot: "blue", child: blue.child, version: v1 },
@@ -376,22 +508,52 @@ export async function runRehearsal(
         settings.consecutive * RehearsalDefaults.liveCheckIntervalMs * 4,
       ),
     });
-    if (cutover.replacement === undefined) throw new Error("the cutover left no live version");
+    scenarios.push(cutover.result);
     checkAborted(options.signal);
-    const rollback = await runScenario(env, steps, {
-      name: "rollback",
-      original: { slot: "green", child: cutover.replacement, version: v2 },
-      replacementVersion: v3,
-      replacementBuild: undefined,
-      expectLive: false,
-      deadlineMs: options.failingDeadlineMs ?? RehearsalDefaults.failingDeadlineMs,
-    });
-    const scenarios = [cutover.result, rollback.result];
-    const problems = scenarios.flatMap((scenario) =>
-      scenario.problems.map((problem) => `${scenario.name}: ${problem}`),
-    );
-    const requests = scenarios.reduce((sum, scenario) => sum + scenario.summary.total, 0);
-    const failed = scenarios.reduce((sum, scenario) => sum + scenario.summary.failed, 0);
+    if (cutover.replacement === undefined) {
+      const reason =
+        cutover.result.error === undefined
+          ? `the cutover was rolled back (${cutover.result.verdict.summary}); there is no ${v2} to roll back from`
+          : `the cutover stopped: ${cutover.result.error}`;
+      notRun.push({ name: "rollback", reason });
+      event("rollback", `not run: ${reason}`);
+    } else {
+      const rollback = await runScenario(env, steps, {
+        name: "rollback",
+        original: { slot: "green", child: cutover.replacement, version: v2 },
+        replacementVersion: v3,
+        replacementBuild: undefined,
+        expectLive: false,
+        deadlineMs: options.failingDeadlineMs ?? RehearsalDefaults.failingDeadlineMs,
+      });
+      scenarios.push(rollback.result);
+    }
+    checkAborted(options.signal);
+    let loadSummary: LoadSummary | undefined;
+    if (load !== undefined) {
+      watchdog.expect(load.child);
+      loadSummary = await load.stop();
+      load = undefined;
+      event(
+        "teardown",
+        `load stopped: ${loadSummary.answers} answers at ${loadSummary.rate} req/s, ${deploymentFailures(loadSummary)} failed, ${loadSummary.timeouts} timed out; CPU ${loadSummary.cpu.busyPercent} % busy`,
+      );
+    }
+    const problems = [
+      ...scenarios.flatMap((scenario) =>
+        scenario.problems.map((problem) => `${scenario.name}: ${problem}`),
+      ),
+      ...notRun.map((entry) => `${entry.name}: not run (${entry.reason})`),
+      ...(loadSummary === undefined ? [] : loadProblems(loadSummary)),
+    ];
+    const requests =
+      scenarios.reduce((sum, scenario) => sum + scenario.summary.total, 0) +
+      (loadSummary?.answers ?? 0) +
+      (loadSummary?.errors ?? 0) +
+      (loadSummary?.timeouts ?? 0);
+    const failed =
+      scenarios.reduce((sum, scenario) => sum + scenario.summary.failed, 0) +
+      (loadSummary === undefined ? 0 : deploymentFailures(loadSummary) + loadSummary.timeouts);
     return {
       stack: settings.stack,
       environment: settings.environment,
@@ -399,6 +561,9 @@ export async function runRehearsal(
       shifting: describeShifting(settings.shifting, minuteMs),
       haproxy,
       scenarios,
+      notRun,
+      check,
+      ...(loadSummary === undefined ? {} : { load: loadSummary }),
       timeline,
       requests,
       failed,
@@ -407,6 +572,7 @@ export async function runRehearsal(
       ok: problems.length === 0,
     };
   } finally {
+    watchdog.disarm();
     const stopping = clock.now();
     const count = group.running().length;
     await group.stopAll();
@@ -417,6 +583,24 @@ export async function runRehearsal(
       `stopped ${count} process${count === 1 ? "" : "es"} in ${Math.round(clock.now() - stopping)} ms; removed ${dir}`,
     );
   }
+}
+
+/** What the load came to, as problems of the rehearsal; empty when no request failed. Pure. */
+export function loadProblems(load: LoadSummary): string[] {
+  const problems: string[] = [];
+  const failed = deploymentFailures(load);
+  if (failed > 0) {
+    const kinds: Record<string, number> = {};
+    for (const failure of load.failures) kinds[failure.what] = (kinds[failure.what] ?? 0) + 1;
+    problems.push(
+      `load: the deployment failed ${failed} of ${load.answers + load.errors + load.timeouts} requests (${JSON.stringify(kinds)})`,
+    );
+  }
+  if (load.timeouts > 0) {
+    problems.push(`load: the machine could not keep up: ${couldNotKeepUp(load) ?? ""}`);
+  }
+  if (load.problem !== undefined) problems.push(`load: ${load.problem}`);
+  return problems;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -436,8 +620,9 @@ async function startLoadBalancer(
     readonly configPath: string;
     readonly bluePort: number;
     readonly healthCheckPath: string;
+    readonly check: HaproxyCheck;
   },
-): Promise<{ prodPort: number; testPort: number }> {
+): Promise<{ prodPort: number; testPort: number; child: Child }> {
   for (let attempt = 1; ; attempt += 1) {
     const [prodPort, testPort] = (await freePorts(2)) as [number, number];
     await fs.writeFile(
@@ -449,11 +634,12 @@ async function startLoadBalancer(
         slotPorts: { blue: where.bluePort, green: undefined },
         liveSlot: "blue",
         healthCheckPath: where.healthCheckPath,
+        check: where.check,
       }),
     );
     try {
-      await startHaproxy(group, where.configPath, api, clock);
-      return { prodPort, testPort };
+      const child = await startHaproxy(group, where.configPath, api, clock);
+      return { prodPort, testPort, child };
     } catch (error) {
       const taken =
         error instanceof Error && /cannot bind|Address already in use/i.test(error.message);
@@ -479,9 +665,12 @@ function appInstance(
   };
 }
 
+/** Sleeps; throws {@link RehearsalAborted} on Ctrl-C, or the crash a watched child had. */
 async function sleepOrAbort(env: Env, ms: number): Promise<void> {
-  await env.clock.sleep(ms, env.signal);
+  const signals = [env.watchdog.signal, ...(env.signal === undefined ? [] : [env.signal])];
+  await env.clock.sleep(ms, AbortSignal.any(signals)).catch(() => undefined);
   checkAborted(env.signal);
+  env.watchdog.check();
 }
 
 /** Polls `show stat` until `slot` of `listener`'s backend is in `state`; throws after `timeoutMs`. */
@@ -495,6 +684,7 @@ async function waitForState(
   const start = env.clock.now();
   const backend = listener === "prod" ? "be_prod" : "be_test";
   for (;;) {
+    env.watchdog.check();
     const row = findRow(await showStat(env.api), backend, slot);
     if (targetStateOf(row) === state) return env.clock.now() - start;
     if (env.clock.now() - start > timeoutMs) {
@@ -535,10 +725,17 @@ async function drainAndStop(
   await setState(env.api, "prod", slot, "drain");
   await setState(env.api, "test", slot, "drain");
   const drainStart = env.clock.now();
+  // The deregistration delay bounds how long in-flight requests may take; like the ALB, the
+  // drain ends as soon as the target holds none. It bounds real requests, so it is not shortened
+  // by --minute-ms.
   const bound = env.settings.deregistrationDelayMs;
   let sessions = Number.POSITIVE_INFINITY;
   while (env.clock.now() - drainStart < bound) {
-    sessions = findRow(await showStat(env.api), "be_prod", slot).sessions;
+    const rows = await showStat(env.api);
+    sessions = slotServers(slot).reduce(
+      (sum, server) => sum + findRow(rows, "be_prod", server).sessions,
+      0,
+    );
     if (sessions === 0) break;
     await sleepOrAbort(env, 50);
   }
@@ -548,6 +745,7 @@ async function drainAndStop(
   );
   const stopAt = env.clock.now();
   env.event(scenario, `SIGTERM ${label} (pid ${child.pid})`);
+  env.watchdog.expect(child);
   const exit = await child.stop("SIGTERM");
   const exitedAt = env.clock.now();
   env.event(
@@ -560,11 +758,28 @@ async function drainAndStop(
   return { code: exit.code, afterMs: exitedAt - stopAt, exitedAt };
 }
 
+/** What a scenario got to; filled in as it goes, so a scenario stopped early still reports. */
+interface Progress {
+  watchStart: number;
+  startAt?: number;
+  shiftStart?: number;
+  answered?: string;
+  replacementChild?: Child;
+  outcome?: LiveCheckOutcome;
+  liveCheckMs?: number;
+  slack?: SlackPostResult;
+  stopped?: { code: number | null; afterMs: number; exitedAt: number };
+  received?: ReceivedMessage;
+  /** The child that serves production at the end, when the deployment went live. */
+  keep?: Child;
+}
+
 /**
  * One deployment, watched from start to end: steady state, the replacement started in the other
  * slot and registered, healthy, checked through the test listener, traffic shifted step by step,
  * the live check, then either the live notice and the original drained and stopped, or the
- * rollback and the failure notice; steady state again.
+ * rollback and the failure notice; steady state again. Whatever stops it early (a child that
+ * died, a command HAProxy refused), it still ends with a report; only Ctrl-C is thrown.
  */
 async function runScenario(
   env: Env,
@@ -573,190 +788,224 @@ async function runScenario(
 ): Promise<{ result: ScenarioResult; replacement?: Child }> {
   const { clock, api, settings } = env;
   const { name } = plan;
-  const original = plan.original.slot;
-  const replacement = otherSlot(original);
+  const replacement = otherSlot(plan.original.slot);
   const records: WatchRecord[] = [];
-  const retriesBefore = retriesOf(await showStat(api));
+  const progress: Progress = { watchStart: clock.now() };
+  let error: string | undefined;
+  let retries = 0;
+  let summary: WatchSummary;
   const watcher = startWatcher(
     {
       url: env.prodUrl,
       path: settings.versionPath,
       rate: env.rate,
       durationMs: Number.POSITIVE_INFINITY,
-      timeoutMs: 2000,
+      timeoutMs: env.watcherTimeoutMs,
       ...(env.signal === undefined ? {} : { signal: env.signal }),
       onRecord: (record) => records.push(record),
     },
     { clock },
   );
-  let replacementChild: Child | undefined;
   try {
-    const watchStart = clock.now();
-    env.event(
-      name,
-      `watcher: ${env.rate} req/s on ${env.prodUrl}${settings.versionPath}; steady state on ${plan.original.version} for ${env.steadyMs} ms`,
-    );
-    await sleepOrAbort(env, env.steadyMs);
-
-    // The replacement task set starts in the other slot (target group).
-    const startAt = clock.now();
-    const label = `${plan.replacementVersion} (${replacement})`;
-    const instance = appInstance(settings, env.appDelayMs, replacement, plan.replacementBuild);
-    const started = await startApp(env.group, env.bundle, instance);
-    replacementChild = started.child;
-    const answered = plan.replacementBuild?.version ?? UNSET_VERSION;
-    env.event(
-      name,
-      `start ${label}${plan.replacementBuild === undefined ? " — built without its metadata" : ""}: listening on port ${started.port} after ${env.since(startAt)} (pid ${started.child.pid})`,
-    );
-    // Register the new task's address in its target group, on both listeners.
-    for (const listener of ["prod", "test"] as const) {
-      await setAddress(api, listener, replacement, started.port);
-      await setState(api, listener, replacement, "ready");
-    }
-    env.event(
-      name,
-      `registered ${LOOPBACK}:${started.port} as ${replacement} in be_prod and be_test (weight 0)`,
-    );
-    await waitForState(env, "test", replacement, "healthy", 10_000);
-    await waitForState(env, "prod", replacement, "healthy", 10_000);
-    env.event(
-      name,
-      `${label} healthy in HAProxy (GET ${settings.healthCheckPath} every 200 ms, rise 2) ${env.since(startAt)} after its start`,
-    );
-    await setWeight(api, "test", replacement, MAX_WEIGHT);
-    await setWeight(api, "test", original, 0);
-    const testAnswers = await testListenerCheck(env);
-    env.event(
-      name,
-      `test listener ${env.testUrl}${settings.versionPath} routes to ${replacement}: ${testAnswers}`,
-    );
-
-    // Production traffic moves as the stack's traffic shifting says.
-    const shiftStart = clock.now();
-    for (const step of steps) {
-      await sleepOrAbort(env, shiftStart + step.atMs - clock.now());
-      const weights = await setProdWeights(env, original, step.greenWeightPercent);
-      env.event(name, `weights ${weights}`);
-    }
-
-    // AfterAllowTraffic: the live-hook core, through the production listener.
-    const checkStart = clock.now();
-    const outcome: LiveCheckOutcome = await runLiveCheck(
-      {
-        versionUrl: `${env.prodUrl}${settings.versionPath}`,
-        expectedVersion: plan.replacementVersion,
-        probe: {
-          consecutive: settings.consecutive,
-          intervalMs: RehearsalDefaults.liveCheckIntervalMs,
-          timeoutMs: 1000,
-          deadlineMs: plan.deadlineMs,
-        },
-        readTargets: async () => targetHealthOf(await showStat(api), "be_prod", [replacement]),
-      },
-      { clock, fetch: env.fetch, logger: silentLogger },
-    );
-    const liveCheckMs = clock.now() - checkStart;
-    env.event(
-      name,
-      `live check: ${outcome.verdict.live ? "LIVE" : "NOT LIVE"} after ${liveCheckMs} ms — ${outcome.verdict.summary}`,
-    );
-    checkAborted(env.signal);
-
-    const notice: DeploymentNotice = {
-      environment: settings.environment,
-      service: settings.service,
-      build: plan.replacementBuild ?? buildFor(plan.replacementVersion, settings),
-      repositoryUrl: settings.repositoryUrl,
-      durationMs: clock.now() - startAt,
-      deployment: { id: `d-REHEARSAL-${name.toUpperCase()}` },
-    };
-    const messagesBefore = env.receiver.messages.length;
-    let slack: SlackPostResult;
-    let stopped: { code: number | null; afterMs: number; exitedAt: number };
-    let keep: Child | undefined;
-    if (outcome.verdict.live) {
-      slack = await postToSlack(env.receiver.url, buildLiveMessage(notice, outcome), {
-        fetch: env.fetch,
-        clock,
-        logger: silentLogger,
-      });
-      env.event(name, `live notice posted: ${slackResult(slack)}`);
-      stopped = await drainAndStop(
-        env,
-        name,
-        original,
-        plan.original.child,
-        `${plan.original.version} (${original})`,
-      );
-      keep = replacementChild;
-    } else {
-      // Rollback: production traffic back to the original, the replacement drained and stopped.
-      const weights = await setProdWeights(env, original, 0);
-      await setWeight(api, "test", original, MAX_WEIGHT);
-      await setWeight(api, "test", replacement, 0);
-      env.event(name, `rollback: weights ${weights}; test listener back on ${original}`);
-      stopped = await drainAndStop(env, name, replacement, started.child, label);
-      const consequence = `Rolled back: production traffic is back on ${plan.original.version}; ${plan.replacementVersion} was drained and stopped.`;
-      slack = await postToSlack(
-        env.receiver.url,
-        buildFailureMessage(notice, outcome, { consequence }),
-        { fetch: env.fetch, clock, logger: silentLogger },
-      );
-      env.event(name, `failure notice posted: ${slackResult(slack)}`);
-      keep = undefined;
-    }
-    const received = env.receiver.messages[messagesBefore];
-
-    env.event(
-      name,
-      `steady state on ${outcome.verdict.live ? plan.replacementVersion : plan.original.version} for ${env.steadyMs} ms`,
-    );
-    await sleepOrAbort(env, env.steadyMs);
-    watcher.stop();
-    const summary = await watcher.done;
-    const retries = retriesOf(await showStat(api)) - retriesBefore;
-    env.event(
-      name,
-      `watcher stopped: ${summary.total} requests, ${summary.failed} failed, versions ${summary.versions.map((v) => `${v.version}×${v.count}`).join(" → ")}`,
-    );
-    const latency: WindowLatency = {
-      // The first second warms the watcher's connections up; it is not steady state.
-      steady: windowLatency(records, watchStart + Math.min(1000, env.steadyMs / 4), startAt),
-      cutover: windowLatency(records, shiftStart, stopped.exitedAt + CUTOVER_TAIL_MS),
-    };
-    const flipAt = summary.flip?.firstNewAt;
-    const flipToNoticeMs =
-      received === undefined || flipAt === undefined ? undefined : received.receivedAt - flipAt;
-    const result: ScenarioResult = {
-      name,
-      fromVersion: plan.original.version,
-      toVersion: plan.replacementVersion,
-      answeredVersion: answered,
-      replacementSlot: replacement,
-      expectLive: plan.expectLive,
-      verdict: outcome.verdict,
-      liveCheckMs,
-      steps,
-      summary,
-      latency,
-      ...(received === undefined ? {} : { notice: received }),
-      slack,
-      ...(flipToNoticeMs === undefined ? {} : { flipToNoticeMs }),
-      haproxyRetries: retries,
-      stoppedExit: { code: stopped.code, afterMs: stopped.afterMs },
-      problems: [],
-      ok: true,
-    };
-    const problems = scenarioProblems(result, settings);
-    return {
-      result: { ...result, problems, ok: problems.length === 0 },
-      ...(keep === undefined ? {} : { replacement: keep }),
-    };
+    const retriesBefore = retriesOf(await showStat(api));
+    await scenarioSteps(env, steps, plan, progress);
+    retries = retriesOf(await showStat(api)) - retriesBefore;
+  } catch (caught) {
+    if (caught instanceof RehearsalAborted) throw caught;
+    error = messageOf(caught);
+    env.event(name, `stopped: ${error}`);
   } finally {
     watcher.stop();
-    await watcher.done.catch(() => undefined);
+    summary = await watcher.done.catch(() => summarise(records));
   }
+  env.event(
+    name,
+    `watcher stopped: ${summary.total} requests, ${summary.failed} failed, versions ${summary.versions.map((v) => `${v.version}×${v.count}`).join(" → ")}`,
+  );
+  const end = progress.stopped?.exitedAt ?? clock.now();
+  const latency: WindowLatency = {
+    // The first second warms the watcher's connections up; it is not steady state.
+    steady: windowLatency(
+      records,
+      progress.watchStart + Math.min(1000, env.steadyMs / 4),
+      progress.startAt ?? clock.now(),
+    ),
+    cutover:
+      progress.shiftStart === undefined
+        ? { count: 0, p50: Number.NaN, p99: Number.NaN }
+        : windowLatency(records, progress.shiftStart, end + CUTOVER_TAIL_MS),
+  };
+  const flipAt = summary.flip?.firstNewAt;
+  const flipToNoticeMs =
+    progress.received === undefined || flipAt === undefined
+      ? undefined
+      : progress.received.receivedAt - flipAt;
+  const verdict: LiveVerdict = progress.outcome?.verdict ?? {
+    live: false,
+    summary: "not reached: the scenario stopped before the live check",
+  };
+  const result: ScenarioResult = {
+    name,
+    fromVersion: plan.original.version,
+    toVersion: plan.replacementVersion,
+    answeredVersion: progress.answered ?? plan.replacementBuild?.version ?? UNSET_VERSION,
+    replacementSlot: replacement,
+    expectLive: plan.expectLive,
+    verdict,
+    liveCheckMs: progress.liveCheckMs ?? 0,
+    steps,
+    summary,
+    latency,
+    ...(progress.received === undefined ? {} : { notice: progress.received }),
+    ...(progress.slack === undefined ? {} : { slack: progress.slack }),
+    ...(flipToNoticeMs === undefined ? {} : { flipToNoticeMs }),
+    haproxyRetries: retries,
+    ...(progress.stopped === undefined
+      ? {}
+      : { stoppedExit: { code: progress.stopped.code, afterMs: progress.stopped.afterMs } }),
+    ...(error === undefined ? {} : { error }),
+    problems: [],
+    ok: true,
+  };
+  const problems = scenarioProblems(result, settings);
+  const keep = error === undefined ? progress.keep : undefined;
+  return {
+    result: { ...result, problems, ok: problems.length === 0 },
+    ...(keep === undefined ? {} : { replacement: keep }),
+  };
+}
+
+/** The steps of {@link runScenario}, recording what they reach in `progress`. */
+async function scenarioSteps(
+  env: Env,
+  steps: readonly TrafficStep[],
+  plan: ScenarioPlan,
+  progress: Progress,
+): Promise<void> {
+  const { clock, api, settings } = env;
+  const { name } = plan;
+  const original = plan.original.slot;
+  const replacement = otherSlot(original);
+  env.event(
+    name,
+    `watcher: ${env.rate} req/s on ${env.prodUrl}${settings.versionPath}; steady state on ${plan.original.version} for ${env.steadyMs} ms`,
+  );
+  await sleepOrAbort(env, env.steadyMs);
+
+  // The replacement task set starts in the other slot (target group).
+  const startAt = clock.now();
+  progress.startAt = startAt;
+  const label = `${plan.replacementVersion} (${replacement})`;
+  const instance = appInstance(settings, env.appDelayMs, replacement, plan.replacementBuild);
+  const started = await startApp(env.group, env.bundle, instance);
+  progress.replacementChild = started.child;
+  env.watchdog.watch(started.child, label);
+  progress.answered = plan.replacementBuild?.version ?? UNSET_VERSION;
+  env.event(
+    name,
+    `start ${label}${plan.replacementBuild === undefined ? " — built without its metadata" : ""}: listening on port ${started.port} after ${env.since(startAt)} (pid ${started.child.pid})`,
+  );
+  // Register the new task's address in its target group, on both listeners.
+  for (const listener of ["prod", "test"] as const) {
+    await setAddress(api, listener, replacement, started.port);
+    await setState(api, listener, replacement, "ready");
+  }
+  env.event(
+    name,
+    `registered ${LOOPBACK}:${started.port} as ${replacement} in be_prod and be_test (weight 0)`,
+  );
+  await waitForState(env, "test", replacement, "healthy", 10_000);
+  await waitForState(env, "prod", replacement, "healthy", 10_000);
+  env.event(
+    name,
+    `${label} healthy in HAProxy (GET ${settings.healthCheckPath} every ${env.check.interMs} ms, rise ${env.check.rise}) ${env.since(startAt)} after its start`,
+  );
+  await setWeight(api, "test", replacement, MAX_WEIGHT);
+  await setWeight(api, "test", original, 0);
+  const testAnswers = await testListenerCheck(env);
+  env.event(
+    name,
+    `test listener ${env.testUrl}${settings.versionPath} routes to ${replacement}: ${testAnswers}`,
+  );
+
+  // Production traffic moves as the stack's traffic shifting says.
+  const shiftStart = clock.now();
+  progress.shiftStart = shiftStart;
+  for (const step of steps) {
+    await sleepOrAbort(env, shiftStart + step.atMs - clock.now());
+    const weights = await setProdWeights(env, original, step.greenWeightPercent);
+    env.event(name, `weights ${weights}`);
+  }
+
+  // AfterAllowTraffic: the live-hook core, through the production listener.
+  const checkStart = clock.now();
+  const outcome: LiveCheckOutcome = await runLiveCheck(
+    {
+      versionUrl: `${env.prodUrl}${settings.versionPath}`,
+      expectedVersion: plan.replacementVersion,
+      probe: {
+        consecutive: settings.consecutive,
+        intervalMs: RehearsalDefaults.liveCheckIntervalMs,
+        timeoutMs: settings.liveCheckTimeoutMs,
+        deadlineMs: plan.deadlineMs,
+      },
+      readTargets: async () => targetHealthOf(await showStat(api), "be_prod", [replacement]),
+    },
+    { clock, fetch: env.fetch, logger: silentLogger },
+  );
+  progress.outcome = outcome;
+  progress.liveCheckMs = clock.now() - checkStart;
+  env.event(
+    name,
+    `live check: ${outcome.verdict.live ? "LIVE" : "NOT LIVE"} after ${progress.liveCheckMs} ms — ${outcome.verdict.summary}`,
+  );
+  checkAborted(env.signal);
+  env.watchdog.check();
+
+  const notice: DeploymentNotice = {
+    environment: settings.environment,
+    service: settings.service,
+    build: plan.replacementBuild ?? buildFor(plan.replacementVersion, settings),
+    repositoryUrl: settings.repositoryUrl,
+    durationMs: clock.now() - startAt,
+    deployment: { id: `d-REHEARSAL-${name.toUpperCase()}` },
+  };
+  const messagesBefore = env.receiver.messages.length;
+  const post = { fetch: env.fetch, clock, logger: silentLogger };
+  if (outcome.verdict.live) {
+    progress.slack = await postToSlack(env.receiver.url, buildLiveMessage(notice, outcome), post);
+    env.event(name, `live notice posted: ${slackResult(progress.slack)}`);
+    progress.received = env.receiver.messages[messagesBefore];
+    progress.stopped = await drainAndStop(
+      env,
+      name,
+      original,
+      plan.original.child,
+      `${plan.original.version} (${original})`,
+    );
+    progress.keep = started.child;
+  } else {
+    // Rollback: production traffic back to the original, the replacement drained and stopped.
+    const weights = await setProdWeights(env, original, 0);
+    await setWeight(api, "test", original, MAX_WEIGHT);
+    await setWeight(api, "test", replacement, 0);
+    env.event(name, `rollback: weights ${weights}; test listener back on ${original}`);
+    progress.stopped = await drainAndStop(env, name, replacement, started.child, label);
+    const consequence = `Rolled back: production traffic is back on ${plan.original.version}; ${plan.replacementVersion} was drained and stopped.`;
+    progress.slack = await postToSlack(
+      env.receiver.url,
+      buildFailureMessage(notice, outcome, { consequence }),
+      post,
+    );
+    env.event(name, `failure notice posted: ${slackResult(progress.slack)}`);
+    progress.received = env.receiver.messages[messagesBefore];
+  }
+
+  env.event(
+    name,
+    `steady state on ${outcome.verdict.live ? plan.replacementVersion : plan.original.version} for ${env.steadyMs} ms`,
+  );
+  await sleepOrAbort(env, env.steadyMs);
 }
 
 /** Requests sent through the test listener before traffic shifts (they also warm the new process). */
@@ -793,12 +1042,14 @@ function slackResult(result: SlackPostResult): string {
 export function scenarioProblems(result: ScenarioResult, settings: StackSettings): string[] {
   const problems: string[] = [];
   const { summary } = result;
+  if (result.error !== undefined) problems.push(`stopped early: ${result.error}`);
   if (summary.total === 0) problems.push("the watcher made no request");
   if (summary.failed > 0) {
     problems.push(
       `${summary.failed} of ${summary.total} requests failed (${JSON.stringify(summary.failures)})`,
     );
   }
+  if (result.error !== undefined) return problems; // what follows was not reached
   if (result.verdict.live !== result.expectLive) {
     problems.push(
       `the live check said ${result.verdict.live ? "live" : "not live"}; expected ${result.expectLive ? "live" : "not live"} (${result.verdict.summary})`,
@@ -833,7 +1084,7 @@ export function scenarioProblems(result: ScenarioResult, settings: StackSettings
       problems.push(`the notice does not say "${kind}": ${notice.text}`);
     if (notice.blockTypes.length === 0) problems.push("the notice has no Block Kit blocks");
   }
-  if (result.stoppedExit.code !== 0) {
+  if (result.stoppedExit !== undefined && result.stoppedExit.code !== 0) {
     problems.push(
       `the stopped process exited with ${result.stoppedExit.code ?? "a signal"}, not 0`,
     );

@@ -5,7 +5,7 @@
 
 import * as net from "node:net";
 
-import { Backends, LOOPBACK, type Listener, type Slot } from "./haproxy-config";
+import { Backends, LOOPBACK, slotServers, type Listener, type Slot } from "./haproxy-config";
 import { parseStatCsv, type StatRow } from "./stat";
 
 /** Sends runtime commands. */
@@ -51,34 +51,49 @@ export async function expectOk(api: RuntimeApi, command: string): Promise<void> 
   if (ERROR_ANSWER.test(answer)) throw new Error(`HAProxy refused "${command}": ${answer}`);
 }
 
-/** `set server <backend>/<slot> weight <w>`. */
+/** Sends `set server <backend>/<server> <what>` to the slot's checked server, then its fail-open twin. */
+async function setSlot(
+  api: RuntimeApi,
+  listener: Listener,
+  slot: Slot,
+  what: string,
+): Promise<void> {
+  for (const server of slotServers(slot)) {
+    await expectOk(api, `set server ${Backends[listener]}/${server} ${what}`);
+  }
+}
+
+/** `set server <backend>/<slot> weight <w>` (and its fail-open twin). */
 export function setWeight(
   api: RuntimeApi,
   listener: Listener,
   slot: Slot,
   weight: number,
 ): Promise<void> {
-  return expectOk(api, `set server ${Backends[listener]}/${slot} weight ${weight}`);
+  return setSlot(api, listener, slot, `weight ${weight}`);
 }
 
-/** `set server <backend>/<slot> state <state>`. */
+/** `set server <backend>/<slot> state <state>` (and its fail-open twin). */
 export function setState(
   api: RuntimeApi,
   listener: Listener,
   slot: Slot,
   state: AdminState,
 ): Promise<void> {
-  return expectOk(api, `set server ${Backends[listener]}/${slot} state ${state}`);
+  return setSlot(api, listener, slot, `state ${state}`);
 }
 
-/** `set server <backend>/<slot> addr 127.0.0.1 port <port>`: registers a new task's address. */
+/**
+ * `set server <backend>/<slot> addr 127.0.0.1 port <port>` (and its fail-open twin): registers a
+ * new task's address.
+ */
 export function setAddress(
   api: RuntimeApi,
   listener: Listener,
   slot: Slot,
   port: number,
 ): Promise<void> {
-  return expectOk(api, `set server ${Backends[listener]}/${slot} addr ${LOOPBACK} port ${port}`);
+  return setSlot(api, listener, slot, `addr ${LOOPBACK} port ${port}`);
 }
 
 /** `show stat`, parsed. */

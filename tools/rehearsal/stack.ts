@@ -1,12 +1,14 @@
 /**
  * What the rehearsal takes from a stack file: the environment, the sample service's name and
- * paths, the traffic shifting, the deregistration delay, the live check's streak and how builds are
- * named (branch or tag).
+ * paths, the traffic shifting, the target groups' health check and deregistration delay, the live
+ * check's streak and how builds are named (branch or tag).
  */
 
 import { parseConfig, type GreenlightConfig, type TrafficShifting } from "../../components/config";
+import { HEALTH_CHECK } from "../../components/loadBalancer";
 import { REPO_ROOT, stackFileRaw, type StackName } from "../../components/stackFile";
 import type { RefType } from "../../hooks/core/build-metadata";
+import type { TargetGroupHealthCheck } from "./haproxy-config";
 
 export { isStackName, STACKS, type StackName } from "../../components/stackFile";
 
@@ -21,8 +23,14 @@ export interface StackSettings {
   readonly shifting: TrafficShifting;
   /** The target group's deregistration delay, ms. */
   readonly deregistrationDelayMs: number;
+  /** The target groups' health check, as the program creates them. */
+  readonly healthCheck: TargetGroupHealthCheck;
+  /** The target groups' slow start, s; 0 when off (the program does not set `slowStart`). */
+  readonly slowStartSeconds: number;
   /** Answers in a row the live check requires. */
   readonly consecutive: number;
+  /** The live check's per-request timeout, ms. */
+  readonly liveCheckTimeoutMs: number;
   /** How builds are named: a tag (`prod` deploys tags) or a branch. */
   readonly refType: RefType;
   /** The branch builds come from, when `refType` is `branch`. */
@@ -45,7 +53,10 @@ export function stackSettings(stack: string, config: GreenlightConfig): StackSet
     versionPath: service.versionPath,
     shifting: config.deployment.trafficShifting,
     deregistrationDelayMs: config.loadBalancer.deregistrationDelaySeconds * 1000,
+    healthCheck: HEALTH_CHECK,
+    slowStartSeconds: 0,
     consecutive: config.liveCheck.consecutive,
+    liveCheckTimeoutMs: config.liveCheck.timeoutMs,
     refType: tagsOnly ? "tag" : "branch",
     branch: config.source.branches[0] ?? config.source.defaultBranch,
     repositoryUrl: config.source.repositoryUrl,

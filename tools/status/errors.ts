@@ -67,6 +67,10 @@ export interface FailureContext {
   readonly environment: string;
   /** The region the clients use, when known. */
   readonly region?: string;
+  /** The command, for the messages. @default "status" */
+  readonly command?: string;
+  /** The IAM actions the command calls, for an access denied. @default STATUS_ACTIONS */
+  readonly actions?: readonly string[];
 }
 
 const CREDENTIAL_ERRORS = new Set(["CredentialsProviderError", "CredentialsError"]);
@@ -89,11 +93,13 @@ const ACCESS_DENIED_ERRORS = new Set([
 /** Explains a failure of `status`. Pure. */
 export function explainFailure(failure: unknown, context: FailureContext): Explanation {
   const inRegion = context.region === undefined ? "" : ` in ${context.region}`;
+  const command = context.command ?? "status";
+  const actions = context.actions ?? STATUS_ACTIONS;
   if (failure instanceof StackIndexMissingError) {
     return {
       exit: StatusExit.setup,
       lines: [
-        `status: no stack index at ${failure.parameter}${inRegion}.`,
+        `${command}: no stack index at ${failure.parameter}${inRegion}.`,
         `The ${context.environment} stack may not be deployed yet: run \`pulumi up\` in it ` +
           `(pulumi stack select ${context.environment}). If it is deployed in another region, ` +
           "pass --region <region>.",
@@ -103,7 +109,7 @@ export function explainFailure(failure: unknown, context: FailureContext): Expla
   if (failure instanceof StackIndexUnreadableError) {
     return {
       exit: StatusExit.setup,
-      lines: [`status: ${failure.message}.`, "Run `pulumi up` in the stack to write it again."],
+      lines: [`${command}: ${failure.message}.`, "Run `pulumi up` in the stack to write it again."],
     };
   }
   const action = failure instanceof AwsCallError ? failure.action : undefined;
@@ -114,7 +120,7 @@ export function explainFailure(failure: unknown, context: FailureContext): Expla
     return {
       exit: StatusExit.setup,
       lines: [
-        `status: no AWS credentials found (${message}).`,
+        `${command}: no AWS credentials found (${message}).`,
         "Configure them in one of these ways:",
         "  - a named profile: export AWS_PROFILE=<profile> (profiles live in ~/.aws/config)",
         "  - AWS IAM Identity Center (SSO): aws sso login --profile <profile>, then export AWS_PROFILE=<profile>",
@@ -126,7 +132,7 @@ export function explainFailure(failure: unknown, context: FailureContext): Expla
     return {
       exit: StatusExit.setup,
       lines: [
-        `status: AWS rejected the credentials (${name === "" ? message : `${name}: ${message}`}).`,
+        `${command}: AWS rejected the credentials (${name === "" ? message : `${name}: ${message}`}).`,
         "Refresh them: aws sso login --profile <profile> for SSO, or set new keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.",
       ],
     };
@@ -135,7 +141,7 @@ export function explainFailure(failure: unknown, context: FailureContext): Expla
     return {
       exit: StatusExit.setup,
       lines: [
-        "status: no AWS region: pass --region <region>, set AWS_REGION, or set a region in your profile.",
+        `${command}: no AWS region: pass --region <region>, set aws:region in Pulumi.${context.environment}.yaml, set AWS_REGION, or set a region in your profile.`,
       ],
     };
   }
@@ -147,14 +153,16 @@ export function explainFailure(failure: unknown, context: FailureContext): Expla
     return {
       exit: StatusExit.setup,
       lines: [
-        `status: access denied: ${who ?? "your credentials"} may not call ${denied}` +
+        `${command}: access denied: ${who ?? "your credentials"} may not call ${denied}` +
           `${resource === undefined ? "" : ` on ${resource}`}.`,
-        `Ask for ${denied}. \`npm run status\` needs: ${STATUS_ACTIONS.join(", ")}.`,
+        `Ask for ${denied}. \`greenlight ${command}\` needs: ${actions.join(", ")}.`,
       ],
     };
   }
   return {
     exit: StatusExit.failed,
-    lines: [`status: ${action === undefined ? "" : `${action} failed: `}${describeError(error)}`],
+    lines: [
+      `${command}: ${action === undefined ? "" : `${action} failed: `}${describeError(error)}`,
+    ],
   };
 }

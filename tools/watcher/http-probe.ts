@@ -74,7 +74,8 @@ interface Attempt {
   readonly staleSocket: boolean;
 }
 
-function attempt(url: URL, timeoutMs: number, agent: http.Agent): Promise<Attempt> {
+/** `agent` false: a one-off connection of its own, never one from the pool. */
+function attempt(url: URL, timeoutMs: number, agent: http.Agent | false): Promise<Attempt> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve) => {
     let settled = false;
@@ -153,7 +154,8 @@ export function createHttpProbe(options: { readonly maxSockets: number }): HttpP
     const first = await attempt(url, timeoutMs, agent);
     const left = Math.round(timeoutMs - (performance.now() - started));
     if (!first.staleSocket || left <= 0) return first.outcome;
-    return { ...(await attempt(url, left, agent)).outcome, retried: true };
+    // Not through the pool: another of its idle connections may be just as stale.
+    return { ...(await attempt(url, left, false)).outcome, retried: true };
   };
   return {
     probe,

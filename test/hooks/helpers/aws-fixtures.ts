@@ -31,7 +31,13 @@ export const SLACK_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:s
 export const NEW_VERSION = "1.4.3";
 export const OLD_VERSION = "1.4.2";
 export const COMMIT = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
-export const CREATED_AT = new Date(Date.now() - 5 * 60 * 1000);
+/** How long before the hook runs the fixture deployment was created. */
+export const DEPLOYMENT_AGE_MS = 5 * 60 * 1000;
+
+/** When the fixture deployment was created, `DEPLOYMENT_AGE_MS` before `now` (the test's clock). */
+export function createdAt(now: number = Date.now()): Date {
+  return new Date(now - DEPLOYMENT_AGE_MS);
+}
 export const IMAGE_URI =
   "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-checkout@sha256:" + "ab12".repeat(16);
 
@@ -80,6 +86,8 @@ export interface AwsFixture {
   readonly elb: AwsClientStub<ElasticLoadBalancingV2Client>;
   readonly secrets: AwsClientStub<SecretsManagerClient>;
   readonly ssm: AwsClientStub<SSMClient>;
+  /** The deployment's creation time GetDeployment answers (set when the mocks were made). */
+  readonly createdAt: Date;
 }
 
 export interface FixtureOptions {
@@ -102,7 +110,8 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
   const secrets = mockClient(secretsClient);
   const ssm = mockClient(ssmClient);
 
-  codeDeploy.on(GetDeploymentCommand).resolves(deploymentOutput());
+  const created = createdAt();
+  codeDeploy.on(GetDeploymentCommand).resolves(deploymentOutput(created));
   codeDeploy.on(GetDeploymentGroupCommand).resolves(deploymentGroupOutput());
   codeDeploy
     .on(PutLifecycleEventHookExecutionStatusCommand)
@@ -173,16 +182,17 @@ export function mockAws(options: FixtureOptions = {}): AwsFixture {
     elb,
     secrets,
     ssm,
+    createdAt: created,
   };
 }
 
-export function deploymentOutput() {
+export function deploymentOutput(created: Date = createdAt()) {
   return {
     deploymentInfo: {
       deploymentId: DEPLOYMENT_ID,
       applicationName: APPLICATION,
       deploymentGroupName: DEPLOYMENT_GROUP,
-      createTime: CREATED_AT,
+      createTime: created,
       revision: {
         revisionType: "AppSpecContent" as const,
         appSpecContent: { content: appSpecYaml(), sha256: "0".repeat(64) },

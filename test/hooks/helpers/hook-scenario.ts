@@ -54,6 +54,15 @@ export function testEnv(
   };
 }
 
+/**
+ * Room for a busy machine, for tests that count /version requests: a local answer slower than
+ * the 150 ms timeout (or a run longer than the 1.2 s deadline) would add a request or end early.
+ */
+export const ROOMY_PROBE: Record<string, string> = {
+  [HookEnv.probeTimeoutMs]: "1000",
+  [HookEnv.probeDeadlineMs]: "10000",
+};
+
 export interface Scenario {
   readonly version?: (n: number) => VersionAnswer;
   readonly slack?: (n: number) => SlackAnswer;

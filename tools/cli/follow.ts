@@ -1,0 +1,353 @@
+/**
+ * Following a release to live: a pipeline execution stage by stage, then its CodeDeploy
+ * deployment lifecycle event by lifecycle event, the live hook's verdict (`AfterAllowTraffic`),
+ * and the release record it writes. Progress goes to a callback as lines, each printed once.
+ */
+import {
+  GetDeploymentCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentTargetsCommand,
+  type DeploymentInfo,
+  type LifecycleEvent,
+} from "@aws-sdk/client-codedeploy";
+import {
+  GetPipelineExecutionCommand,
+  ListActionExecutionsCommand,
+  type ActionExecutionDetail,
+} from "@aws-sdk/client-codepipeline";
+import { call } from "../status/collect";
+import type { CliClients } from "./common";
+import { readLiveRelease } from "./targets";
+
+/** How a followed release ended. */
+export type Outcome = "live" | "failed" | "rolled-back" | "timeout";
+
+/** The end of one followed release. */
+export interface FollowResult {
+  readonly environment: string;
+  readonly service: string;
+  readonly outcome: Outcome;
+  /** What it is about, in one line. */
+  readonly detail: string;
+  readonly executionId?: string;
+  readonly deploymentId?: string;
+  /** The version now live, from the release record the live hook wrote. */
+  readonly version?: string;
+}
+
+/** What following needs. */
+export interface FollowDeps {
+  readonly clients: CliClients;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** One line of progress (already prefixed with nothing; the follower adds the service). */
+  readonly progress: (line: string) => void;
+  /** Between two polls. */
+  readonly intervalMs: number;
+  /** Epoch ms after which following gives up (outcome `timeout`). */
+  readonly deadline: number;
+}
+
+/** The IAM actions following a pipeline run and its deployment calls. */
+export const FOLLOW_ACTIONS = [
+  "codepipeline:GetPipelineExecution",
+  "codepipeline:ListActionExecutions",
+  "codedeploy:GetDeployment",
+  "codedeploy:ListDeploymentTargets",
+  "codedeploy:GetDeploymentTarget",
+] as const;
+
+/** The CodeDeploy lifecycle event at which the live hook gives its verdict. */
+export const VERDICT_EVENT = "AfterAllowTraffic";
+
+/** Polls to wait, after the live verdict, for the release record the hook writes. */
+const RECORD_POLLS = 3;
+
+/** Pipeline execution statuses that are over without success. */
+const PIPELINE_FAILED = new Set(["Failed", "Stopped", "Stopping", "Cancelled", "Superseded"]);
+/** Deployment statuses that are over without success. */
+const DEPLOYMENT_FAILED = new Set(["Failed", "Stopped"]);
+
+/** Prints each distinct line once, prefixed with the service. */
+function printer(service: string, deps: FollowDeps): (line: string) => void {
+  const seen = new Set<string>();
+  return (line) => {
+    if (seen.has(line)) return;
+    seen.add(line);
+    deps.progress(`${service}: ${line}`);
+  };
+}
+
+/** The deployment's state and lifecycle events. */
+export interface DeploymentState {
+  readonly status: string;
+  readonly events: readonly LifecycleEvent[];
+  readonly error?: string;
+  readonly info?: DeploymentInfo;
+}
+
+/** Reads a deployment and its (ECS) target's lifecycle events. */
+export async function readDeployment(
+  clients: CliClients,
+  deploymentId: string,
+): Promise<DeploymentState> {
+  const { deploymentInfo: info } = await call("codedeploy:GetDeployment", () =>
+    clients.codeDeploy.send(new GetDeploymentCommand({ deploymentId })),
+  );
+  let events: LifecycleEvent[] = [];
+  const { targetIds } = await call("codedeploy:ListDeploymentTargets", () =>
+    clients.codeDeploy.send(new ListDeploymentTargetsCommand({ deploymentId })),
+  );
+  const targetId = targetIds?.[0];
+  if (targetId !== undefined) {
+    const { deploymentTarget } = await call("codedeploy:GetDeploymentTarget", () =>
+      clients.codeDeploy.send(new GetDeploymentTargetCommand({ deploymentId, targetId })),
+    );
+    events = deploymentTarget?.ecsTarget?.lifecycleEvents ?? [];
+  }
+  const error = info?.errorInformation?.message;
+  return {
+    status: info?.status ?? "Unknown",
+    events,
+    ...(error === undefined ? {} : { error }),
+    ...(info === undefined ? {} : { info }),
+  };
+}
+
+/** What the live hook said, from the lifecycle events. */
+export function hookVerdict(events: readonly LifecycleEvent[]): "live" | "not live" | undefined {
+  const event = events.find((candidate) => candidate.lifecycleEventName === VERDICT_EVENT);
+  if (event?.status === "Succeeded") return "live";
+  if (event?.status === "Failed") return "not live";
+  return undefined;
+}
+
+/** The target of {@link followDeployment}. */
+export interface DeploymentTarget {
+  readonly environment: string;
+  readonly service: string;
+  readonly deploymentId: string;
+  /**
+   * `live`: done when the live hook says live (or the deployment succeeds); `stopped`: done when
+   * the deployment is stopped and rolled back (a rollback inside the termination wait).
+   */
+  readonly until: "live" | "stopped";
+}
+
+/** One poll of a deployment: the lines to print, and the result when it is over. */
+async function pollDeployment(
+  target: DeploymentTarget,
+  deps: FollowDeps,
+  say: (line: string) => void,
+  waited: { recordPolls: number },
+): Promise<FollowResult | undefined> {
+  const state = await readDeployment(deps.clients, target.deploymentId);
+  for (const event of state.events) {
+    if (event.status === undefined || event.status === "Pending") continue;
+    say(`deployment ${target.deploymentId}: ${event.lifecycleEventName} ${event.status}`);
+  }
+  const base = {
+    environment: target.environment,
+    service: target.service,
+    deploymentId: target.deploymentId,
+  };
+  const verdict = hookVerdict(state.events);
+  if (target.until === "stopped") {
+    if (state.status === "Stopped" || state.status === "Failed") {
+      say(
+        `deployment ${target.deploymentId}: ${state.status}; traffic is back on the previous task set`,
+      );
+      const live = await readLiveRelease(deps.clients.ssm, target.environment, target.service);
+      return {
+        ...base,
+        outcome: "rolled-back",
+        detail: `deployment ${target.deploymentId} stopped and rolled back`,
+        ...(live === undefined ? {} : { version: live.version }),
+      };
+    }
+    if (state.status === "Succeeded") {
+      return {
+        ...base,
+        outcome: "failed",
+        detail: `deployment ${target.deploymentId} finished before it could be stopped; roll back with --to <version>`,
+      };
+    }
+    return undefined;
+  }
+  if (verdict === "not live") say(`live hook: NOT live; CodeDeploy rolls back`);
+  if (verdict === "live" || state.status === "Succeeded") {
+    const live = await readLiveRelease(deps.clients.ssm, target.environment, target.service);
+    const version =
+      live !== undefined && live.deploymentId === target.deploymentId ? live.version : undefined;
+    // The hook writes the record just after it answers CodeDeploy: give it a few polls.
+    if (
+      version === undefined &&
+      state.status !== "Succeeded" &&
+      waited.recordPolls < RECORD_POLLS
+    ) {
+      waited.recordPolls += 1;
+      return undefined;
+    }
+    say(`live hook: live${version === undefined ? "" : ` (${version})`}`);
+    return {
+      ...base,
+      outcome: "live",
+      detail: `live${version === undefined ? "" : ` ${version}`} (deployment ${target.deploymentId})`,
+      ...(version === undefined ? {} : { version }),
+    };
+  }
+  if (DEPLOYMENT_FAILED.has(state.status)) {
+    return {
+      ...base,
+      outcome: "failed",
+      detail:
+        `deployment ${target.deploymentId} ${state.status.toLowerCase()}` +
+        (state.error === undefined ? "" : `: ${state.error}`),
+    };
+  }
+  return undefined;
+}
+
+/** Follows a CodeDeploy deployment until it is live (or stopped), failed, or the deadline. */
+export async function followDeployment(
+  target: DeploymentTarget,
+  deps: FollowDeps,
+): Promise<FollowResult> {
+  const say = printer(target.service, deps);
+  const waited = { recordPolls: 0 };
+  for (;;) {
+    const result = await pollDeployment(target, deps, say, waited);
+    if (result !== undefined) return result;
+    if (deps.now() >= deps.deadline) {
+      return {
+        environment: target.environment,
+        service: target.service,
+        deploymentId: target.deploymentId,
+        outcome: "timeout",
+        detail: `still in progress at the deadline (deployment ${target.deploymentId})`,
+      };
+    }
+    await deps.sleep(deps.intervalMs);
+  }
+}
+
+/** The target of {@link followPipeline}. */
+export interface PipelineTarget {
+  readonly environment: string;
+  readonly service: string;
+  readonly pipeline: string;
+  readonly executionId: string;
+}
+
+function actionLine(action: ActionExecutionDetail): string | undefined {
+  if (action.status === undefined) return undefined;
+  const name =
+    action.stageName === action.actionName || action.actionName === undefined
+      ? (action.stageName ?? "?")
+      : `${action.stageName}/${action.actionName}`;
+  const summary = action.output?.executionResult?.externalExecutionSummary;
+  const waiting =
+    action.status === "InProgress" && action.input?.actionTypeId?.category === "Approval"
+      ? " (waiting for approval)"
+      : "";
+  return `${name} ${action.status}${waiting}${action.status === "Failed" && summary ? `: ${summary}` : ""}`;
+}
+
+/** Follows a pipeline execution stage by stage, then its deployment, to live or failure. */
+export async function followPipeline(
+  target: PipelineTarget,
+  deps: FollowDeps,
+): Promise<FollowResult> {
+  const say = printer(target.service, deps);
+  const waited = { recordPolls: 0 };
+  const base = {
+    environment: target.environment,
+    service: target.service,
+    executionId: target.executionId,
+  };
+  for (;;) {
+    const { pipelineExecution: execution } = await call("codepipeline:GetPipelineExecution", () =>
+      deps.clients.codePipeline.send(
+        new GetPipelineExecutionCommand({
+          pipelineName: target.pipeline,
+          pipelineExecutionId: target.executionId,
+        }),
+      ),
+    );
+    const { actionExecutionDetails: actions = [] } = await call(
+      "codepipeline:ListActionExecutions",
+      () =>
+        deps.clients.codePipeline.send(
+          new ListActionExecutionsCommand({
+            pipelineName: target.pipeline,
+            filter: { pipelineExecutionId: target.executionId },
+          }),
+        ),
+    );
+    // Oldest first, so the lines read in order.
+    const ordered = [...actions].sort(
+      (a, b) => (a.startTime?.getTime() ?? 0) - (b.startTime?.getTime() ?? 0),
+    );
+    for (const action of ordered) {
+      const line = actionLine(action);
+      if (line !== undefined) say(line);
+    }
+    const deploy = ordered.find(
+      (action) => action.input?.actionTypeId?.provider === "CodeDeployToECS",
+    );
+    const deploymentId = deploy?.output?.executionResult?.externalExecutionId;
+    if (deploymentId !== undefined && /^d-[A-Z0-9]+$/.test(deploymentId)) {
+      const result = await pollDeployment(
+        { environment: target.environment, service: target.service, deploymentId, until: "live" },
+        deps,
+        say,
+        waited,
+      );
+      if (result !== undefined) return { ...result, executionId: target.executionId };
+    }
+    const status = execution?.status ?? "Unknown";
+    if (PIPELINE_FAILED.has(status)) {
+      const failed = ordered.find((action) => action.status === "Failed");
+      const why =
+        failed?.output?.executionResult?.errorDetails?.message ??
+        failed?.output?.executionResult?.externalExecutionSummary ??
+        execution?.statusSummary;
+      return {
+        ...base,
+        outcome: "failed",
+        detail:
+          `pipeline ${target.pipeline} ${status.toLowerCase()}` +
+          (failed === undefined ? "" : ` at ${failed.stageName}`) +
+          (why === undefined || why === "" ? "" : `: ${why}`),
+      };
+    }
+    if (status === "Succeeded") {
+      const live = await readLiveRelease(deps.clients.ssm, target.environment, target.service);
+      const recorded =
+        live !== undefined && (deploymentId === undefined || live.deploymentId === deploymentId);
+      if (!recorded && deploymentId !== undefined && waited.recordPolls < RECORD_POLLS) {
+        waited.recordPolls += 1;
+        await deps.sleep(deps.intervalMs);
+        continue;
+      }
+      if (recorded) say(`live hook: live (${live.version})`);
+      return {
+        ...base,
+        outcome: "live",
+        detail: recorded
+          ? `live ${live.version}${deploymentId === undefined ? "" : ` (deployment ${deploymentId})`}`
+          : `pipeline ${target.pipeline} succeeded`,
+        ...(deploymentId === undefined ? {} : { deploymentId }),
+        ...(recorded ? { version: live.version } : {}),
+      };
+    }
+    if (deps.now() >= deps.deadline) {
+      return {
+        ...base,
+        outcome: "timeout",
+        detail: `pipeline ${target.pipeline} still ${status} at the deadline`,
+      };
+    }
+    await deps.sleep(deps.intervalMs);
+  }
+}
