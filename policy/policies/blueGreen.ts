@@ -428,7 +428,12 @@ export const ecsBlueGreenIntegrity: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const view = StackView.of(args);
     const rules = view.ofType(TYPES.listenerRule);
+    // A service a deployment group deploys belongs under CODE_DEPLOY: that policy says so.
+    const deployedByCodeDeploy = new Set(
+      view.ofType(TYPES.deploymentGroup).flatMap((g) => servicesOf(view, g).map((s) => s.urn)),
+    );
     for (const service of view.ofType(TYPES.ecsService)) {
+      if (deployedByCodeDeploy.has(service.urn)) continue;
       const controller = at(service.props, "deploymentController", "type");
       // Explicitly ECS: a service left on the default controller is not Greenlight's blue/green.
       if (controller !== "ECS") continue;

@@ -374,8 +374,17 @@ describe("greenlight-ecs-blue-green, and the pack on the ecs engine", function (
     ]);
   });
 
-  it("leaves CODE_DEPLOY services and services on the default controller alone", async () => {
+  it("leaves CODE_DEPLOY services, those a deployment group deploys, and the default controller alone", async () => {
     assert.deepEqual(messages(await check(await programResources("dev"))), []);
+    const underEcs = withEdit(
+      await programResources("dev"),
+      TYPES.ecsService,
+      "web-service",
+      (p) => {
+        p.deploymentController = { type: "ECS" };
+      },
+    );
+    assert.deepEqual(messages(await check(underEcs)), []);
     const worker: FakeResource = {
       type: TYPES.ecsService,
       name: "worker",
