@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NOTIFIER_ENTRY } from "../hooks/bundle";
+import {
+  DetailType,
+  EventSource,
+  SERVICE_DEPLOYMENT_EVENT_NAMES,
+  servicesArnPrefix,
+} from "../hooks/notifier/events";
 import { NotifierEnv } from "../hooks/notifier/settings";
 import type { AlertsConfig } from "./config";
 import type { Statement } from "./iam";
@@ -15,9 +21,13 @@ export interface NotifierArgs {
   readonly region: pulumi.Input<string>;
   readonly accountId: pulumi.Input<string>;
   /**
-   * The stack's CodeDeploy application, whose failed deployments are alerted.
-   * @default - none (the ecs engine): no CodeDeploy rule or permission
+   * The deployment engine of the stack's services: `codedeploy` alerts on the CodeDeploy
+   * application's failed and stopped deployments; `ecs` (Amazon ECS native blue/green, no
+   * CodeDeploy application) on the cluster's failed service deployments and rollbacks.
+   * @default "codedeploy"
    */
+  readonly engine?: NotifierEngine;
+  /** The CodeDeploy application; required with the `codedeploy` engine, unused with `ecs`. */
   readonly applicationName?: pulumi.Input<string>;
   readonly clusterArn: pulumi.Input<string>;
   readonly pipelineNames: pulumi.Input<string>[];
@@ -26,26 +36,46 @@ export interface NotifierArgs {
   readonly tags: Tags;
 }
 
+/** Who runs the stack's blue/green deployments. */
+export type NotifierEngine = "codedeploy" | "ecs";
+
 /** An EventBridge event pattern. */
 export type EventPattern = Record<string, unknown>;
 
 /** The events that become Slack alerts, one rule each. */
 export interface AlertPatterns {
   readonly pipelines: EventPattern;
+  /** CodeDeploy deployments (the `codedeploy` engine). */
   readonly deployments: EventPattern;
+  /** Amazon ECS service deployments (the `ecs` engine). */
+  readonly ecsDeployments: EventPattern;
   readonly tasks: EventPattern;
   readonly alarms: EventPattern;
+}
+
+/** The rules an engine needs, in the order they are created. */
+export function alertKinds(engine: NotifierEngine): readonly (keyof AlertPatterns)[] {
+  return engine === "ecs"
+    ? ["pipelines", "ecsDeployments", "tasks", "alarms"]
+    : ["pipelines", "deployments", "tasks", "alarms"];
 }
 
 /**
  * The event patterns of the stack's alerts: its pipelines failing or superseded (and the failed
  * stage or action), its CodeDeploy deployments failing or stopped (rolled back), its cluster's
- * tasks stopping (the notifier tells normal blue/green stops from crashes), and its alarms going
- * to ALARM.
+ * ECS service deployments failing or rolling back, its cluster's tasks stopping (the notifier
+ * tells normal blue/green stops from crashes), and its alarms going to ALARM.
+ *
+ * "ECS Deployment State Change" events carry no cluster in their detail, only the service's ARN
+ * in `resources` (ECS Developer Guide, "Amazon ECS service deployment state change events"), so
+ * that rule matches the cluster's services by ARN prefix. `SERVICE_DEPLOYMENT_COMPLETED` is left
+ * out: the live hook posts "live"; `IN_PROGRESS` comes in because only its reason tells a
+ * rollback.
  */
 export function alertPatterns(p: {
   readonly pipelines: readonly string[];
-  readonly application: string;
+  /** @default - no CodeDeploy application (the `ecs` engine): the pattern matches none */
+  readonly application?: string;
   readonly clusterArn: string;
   readonly alarms: readonly string[];
 }): AlertPatterns {
@@ -62,7 +92,16 @@ export function alertPatterns(p: {
     deployments: {
       source: ["aws.codedeploy"],
       "detail-type": ["CodeDeploy Deployment State-change Notification"],
-      detail: { application: [p.application], state: ["FAILURE", "STOP"] },
+      detail: {
+        application: p.application === undefined ? [] : [p.application],
+        state: ["FAILURE", "STOP"],
+      },
+    },
+    ecsDeployments: {
+      source: [EventSource.ecs],
+      "detail-type": [DetailType.serviceDeployment],
+      resources: [{ prefix: servicesArnPrefix(p.clusterArn) }],
+      detail: { eventName: [...SERVICE_DEPLOYMENT_EVENT_NAMES] },
     },
     tasks: {
       source: ["aws.ecs"],
@@ -88,6 +127,13 @@ export class Notifier extends pulumi.ComponentResource {
   constructor(name: string, args: NotifierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("greenlight:alerts:Notifier", name, {}, opts);
     const { tags } = args;
+    const engine = args.engine ?? "codedeploy";
+    const applicationName = args.applicationName;
+    if (engine === "codedeploy" && applicationName === undefined) {
+      throw new Error(
+        'Notifier: the codedeploy engine alerts on a CodeDeploy application; pass applicationName, or engine: "ecs".',
+      );
+    }
     const functionName = `greenlight-${args.environment}-notifier`;
 
     const table = new aws.dynamodb.Table(
@@ -108,6 +154,7 @@ export class Notifier extends pulumi.ComponentResource {
       [NotifierEnv.environment]: args.environment,
       [NotifierEnv.incidentsTable]: table.name,
       [NotifierEnv.dedupWindowSeconds]: String(args.alerts.dedupWindowMinutes * 60),
+      [NotifierEnv.clusterArn]: args.clusterArn,
     };
     if (args.slackSecretArn) variables[NotifierEnv.slackSecretArn] = args.slackSecretArn;
 
@@ -120,10 +167,11 @@ export class Notifier extends pulumi.ComponentResource {
         roleDescription: `Greenlight's ${args.environment} alerts: pipeline, deployment, task and alarm events to Slack`,
         statements: notifierStatements({
           tableArn: table.arn,
-          deploymentGroupArns:
-            args.applicationName === undefined
-              ? undefined
-              : pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
+          ...(applicationName === undefined || engine !== "codedeploy"
+            ? {}
+            : {
+                deploymentGroupArns: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${applicationName}/*`,
+              }),
           secretArn: args.slackSecretArn,
         }),
         timeoutSeconds: 60,
@@ -138,26 +186,32 @@ export class Notifier extends pulumi.ComponentResource {
     const patterns = pulumi
       .all([
         pulumi.all(args.pipelineNames),
-        args.applicationName ?? "",
+        engine === "codedeploy" ? applicationName : undefined,
         args.clusterArn,
         pulumi.all(args.alarmNames),
       ])
       .apply(([pipelines, application, clusterArn, alarms]) =>
-        alertPatterns({ pipelines, application, clusterArn, alarms }),
+        alertPatterns({
+          pipelines,
+          ...(application === undefined ? {} : { application }),
+          clusterArn,
+          alarms,
+        }),
       );
-    const kinds = ["pipelines", "deployments", "tasks", "alarms"] as const;
-    for (const kind of kinds.filter((k) => k !== "deployments" || args.applicationName)) {
+    for (const kind of alertKinds(engine)) {
+      // `ecsDeployments` → `ecs-deployments`, as the other rules' names read.
+      const label = kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       const rule = new aws.cloudwatch.EventRule(
-        `${name}-${kind}`,
+        `${name}-${label}`,
         {
-          description: `Greenlight ${args.environment}: ${kind} alerts to Slack`,
+          description: `Greenlight ${args.environment}: ${label} alerts to Slack`,
           eventPattern: patterns.apply((p) => JSON.stringify(p[kind])),
           tags,
         },
         { parent: this },
       );
       new aws.cloudwatch.EventTarget(
-        `${name}-${kind}`,
+        `${name}-${label}`,
         {
           rule: rule.name,
           arn: fn.arn,
@@ -166,7 +220,7 @@ export class Notifier extends pulumi.ComponentResource {
         { parent: this },
       );
       new aws.lambda.Permission(
-        `${name}-${kind}`,
+        `${name}-${label}`,
         {
           action: "lambda:InvokeFunction",
           function: fn.name,
@@ -183,7 +237,7 @@ export class Notifier extends pulumi.ComponentResource {
 
 interface NotifierPermissions {
   readonly tableArn: pulumi.Input<string>;
-  /** @default - none (no CodeDeploy application) */
+  /** @default - no CodeDeploy read (the `ecs` engine: the ECS events carry their reason) */
   readonly deploymentGroupArns?: pulumi.Input<string>;
   readonly secretArn?: pulumi.Input<string>;
 }
@@ -198,7 +252,7 @@ export function notifierStatements(p: NotifierPermissions): Statement[] {
       Resource: p.tableArn,
     },
   ];
-  if (p.deploymentGroupArns) {
+  if (p.deploymentGroupArns !== undefined) {
     statements.push({
       Sid: "DeploymentReasons",
       Effect: "Allow",

@@ -134,6 +134,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
   });
   new Notifier(env, {
     environment: env,
+    engine: config.deployment.engine,
     alerts: config.alerts,
     slackSecretArn: liveHook.secretArn,
     region,

@@ -8,10 +8,11 @@
  * | `aws.codepipeline` | `CodePipeline Action Execution State Change`   | `FAILED`                 |
  * | `aws.codedeploy`   | `CodeDeploy Deployment State-change Notification` | `FAILURE`, `STOP`     |
  * | `aws.ecs`          | `ECS Task State Change`                        | `lastStatus` `STOPPED`, unless a normal stop |
+ * | `aws.ecs`          | `ECS Deployment State Change`                  | `SERVICE_DEPLOYMENT_FAILED`; `SERVICE_DEPLOYMENT_IN_PROGRESS` of a rollback |
  * | `aws.cloudwatch`   | `CloudWatch Alarm State Change`                | `state.value` `ALARM`    |
  *
- * Every other state (a pipeline that `SUCCEEDED`, a deployment's `SUCCESS`, an alarm back to `OK`)
- * is ignored.
+ * Every other state (a pipeline that `SUCCEEDED`, a deployment's `SUCCESS`, an ECS deployment's
+ * `SERVICE_DEPLOYMENT_COMPLETED`, an alarm back to `OK`) is ignored.
  */
 
 /** EventBridge sources. */
@@ -29,6 +30,8 @@ export const DetailType = {
   actionExecution: "CodePipeline Action Execution State Change",
   deployment: "CodeDeploy Deployment State-change Notification",
   task: "ECS Task State Change",
+  /** Amazon ECS service deployments (the `ECS` deployment controller: rolling and native blue/green). */
+  serviceDeployment: "ECS Deployment State Change",
   alarm: "CloudWatch Alarm State Change",
 } as const;
 
@@ -43,6 +46,29 @@ export const IncidentStates = {
   /** `detail.state.value`. */
   alarm: ["ALARM"],
 } as const;
+
+/**
+ * `detail.eventName` of "ECS Deployment State Change" (Amazon ECS Developer Guide, "Amazon ECS
+ * service deployment state change events", ecs_service_deployment_events): `IN_PROGRESS` is sent
+ * when a deployment starts, for a new revision and for a rollback alike, and only its `reason`
+ * tells them apart (`ECS deployment circuit breaker: rolling back to deploymentId …`);
+ * `COMPLETED` once the service is steady after it; `FAILED` when it failed (`eventType`
+ * `ERROR`). The guide names no rollback-specific event name, for native blue/green either.
+ */
+export const ServiceDeploymentEvent = {
+  inProgress: "SERVICE_DEPLOYMENT_IN_PROGRESS",
+  completed: "SERVICE_DEPLOYMENT_COMPLETED",
+  failed: "SERVICE_DEPLOYMENT_FAILED",
+} as const;
+
+/** The event names the notifier's rule sends it; `COMPLETED` is left out (the live hook posts "live"). */
+export const SERVICE_DEPLOYMENT_EVENT_NAMES: readonly string[] = [
+  ServiceDeploymentEvent.inProgress,
+  ServiceDeploymentEvent.failed,
+];
+
+/** An in-progress `reason` that says the deployment is a rollback. */
+const ROLLBACK_REASON = /\broll(?:ing|ed|s)?[ -]?back\b/i;
 
 /** ECS task stop codes (`detail.stopCode`). */
 export const StopCode = {
@@ -98,6 +124,23 @@ export interface DeploymentIncident {
   readonly time?: string;
 }
 
+/** An Amazon ECS service deployment that failed, or a rollback that started. */
+export interface ServiceDeploymentIncident {
+  readonly kind: "service-deployment";
+  /** `resources[0]`: `arn:aws:ecs:<region>:<account>:service/<cluster>/<service>`. */
+  readonly serviceArn: string;
+  readonly cluster: string;
+  readonly service: string;
+  /** `detail.deploymentId`: `ecs-svc/<id>`. */
+  readonly deploymentId: string;
+  /** `failed`: `SERVICE_DEPLOYMENT_FAILED`; `rolling-back`: a rollback's `IN_PROGRESS`. */
+  readonly state: "failed" | "rolling-back";
+  /** `detail.reason`. */
+  readonly reason?: string;
+  readonly region?: string;
+  readonly time?: string;
+}
+
 /** One container of a stopped task. */
 export interface StoppedContainer {
   readonly name: string;
@@ -134,7 +177,31 @@ export interface AlarmIncident {
   readonly time?: string;
 }
 
-export type Incident = PipelineIncident | DeploymentIncident | TaskStoppedIncident | AlarmIncident;
+export type Incident =
+  | PipelineIncident
+  | DeploymentIncident
+  | ServiceDeploymentIncident
+  | TaskStoppedIncident
+  | AlarmIncident;
+
+/** What the notifier knows of its own stack, to leave other stacks' events alone. */
+export interface EventScope {
+  /**
+   * The stack's cluster: ECS task and deployment events of any other cluster are ignored.
+   * @default - every cluster's events are read (the EventBridge rules already scope them)
+   */
+  readonly clusterArn?: string;
+}
+
+/**
+ * The prefix of the ARNs of a cluster's services: `arn:aws:ecs:eu-west-1:123456789012:cluster/dev`
+ * → `arn:aws:ecs:eu-west-1:123456789012:service/dev/`. Service ARNs carry their cluster in ECS's
+ * default, long ARN format (`service/<cluster>/<service>`); a service with an old short ARN
+ * (`service/<service>`) does not match. Pure.
+ */
+export function servicesArnPrefix(clusterArn: string): string {
+  return `${clusterArn.replace(/:cluster\//, ":service/")}/`;
+}
 
 /** What an event is to the notifier. */
 export type Classification =
@@ -147,7 +214,7 @@ export type Classification =
 type Json = Readonly<Record<string, unknown>>;
 
 /** Reads an EventBridge event. Pure. */
-export function classifyEvent(event: unknown): Classification {
+export function classifyEvent(event: unknown, scope: EventScope = {}): Classification {
   const envelope = object(event);
   if (envelope === undefined) return { kind: "malformed", reason: "the event is not an object" };
   const source = text(envelope, "source");
@@ -167,7 +234,12 @@ export function classifyEvent(event: unknown): Classification {
   if (source === EventSource.codeDeploy && detailType === DetailType.deployment) {
     return deploymentEvent(detail, meta);
   }
-  if (source === EventSource.ecs && detailType === DetailType.task) return taskEvent(detail, meta);
+  if (source === EventSource.ecs && detailType === DetailType.task) {
+    return taskEvent(detail, meta, scope);
+  }
+  if (source === EventSource.ecs && detailType === DetailType.serviceDeployment) {
+    return serviceDeploymentEvent(envelope, detail, meta, scope);
+  }
   if (source === EventSource.cloudWatch && detailType === DetailType.alarm) {
     return alarmEvent(detail, meta);
   }
@@ -177,7 +249,8 @@ export function classifyEvent(event: unknown): Classification {
 /**
  * The key that groups the events of one incident, for de-duplication:
  * `pipeline:<pipeline>:<execution>` (the pipeline, stage and action events of one failed execution
- * are one incident), `deployment:<id>`, `task-stopped:<service>:<stopCode>:<exit code>` (a crash
+ * are one incident), `deployment:<id>`, `service-deployment:<service ARN>` (a failed deployment and
+ * the rollback it starts are one incident, whichever event comes first), `task-stopped:<service>:<stopCode>:<exit code>` (a crash
  * loop is one incident), `alarm:<name>`. Pure.
  */
 export function incidentKey(incident: Incident): string {
@@ -186,6 +259,8 @@ export function incidentKey(incident: Incident): string {
       return `pipeline:${incident.pipeline}:${incident.executionId}`;
     case "deployment":
       return `deployment:${incident.deploymentId}`;
+    case "service-deployment":
+      return `service-deployment:${incident.serviceArn}`;
     case "task-stopped":
       return `task-stopped:${incident.service}:${incident.stopCode ?? "unknown"}:${exitCodeOf(incident.containers) ?? "none"}`;
     case "alarm":
@@ -209,6 +284,19 @@ export function exitCodeOf(containers: readonly StoppedContainer[]): number | un
  * ids are `ecs-svc/<id>` too). The other patterns cover task-set deletion worded as such,
  * Availability Zone rebalancing, and Fargate's infrastructure maintenance (ECS starts a
  * replacement).
+ *
+ * Amazon ECS native blue/green (the `ECS` controller, strategy `BLUE_GREEN`, `LINEAR` or `CANARY`)
+ * needs no other pattern: each service revision runs as a service deployment with an `ecs-svc/<id>`
+ * id (the `deploymentId` of its "ECS Deployment State Change" events, the `startedBy` of its
+ * tasks), and the scheduler scales the blue revision to zero after the bake time (`CLEAN_UP`), or
+ * the green one on a rollback, as it scales any deployment down: stop code
+ * `ServiceSchedulerInitiated`, reason `Scaling activity initiated by (deployment ecs-svc/<id>)`.
+ * Sources: the ECS API reference's `ServiceDeployment.lifecycleStage` (`CLEAN_UP`: the blue
+ * service revision is scaled down after `BAKE_TIME`), the ECS guide's deployment state change
+ * events (`deploymentId` `ecs-svc/<id>` for rolling and blue/green alike); the guide documents no
+ * stop reason of its own for blue/green, and none other is reported in the field. A green task
+ * that fails its target group's health checks stops with `Task failed ELB health checks in …`,
+ * and stays an incident.
  */
 export const NORMAL_STOP_REASONS: readonly RegExp[] = [
   /^Scaling activity initiated by \(deployment [^)]*\)/i,
@@ -375,7 +463,7 @@ function deploymentEvent(detail: Json, meta: Meta): Classification {
   };
 }
 
-function taskEvent(detail: Json, meta: Meta): Classification {
+function taskEvent(detail: Json, meta: Meta, scope: EventScope): Classification {
   const lastStatus = text(detail, "lastStatus");
   const clusterArn = text(detail, "clusterArn");
   const taskArn = text(detail, "taskArn");
@@ -384,6 +472,9 @@ function taskEvent(detail: Json, meta: Meta): Classification {
       kind: "malformed",
       reason: `${DetailType.task} without lastStatus, clusterArn or taskArn`,
     };
+  }
+  if (scope.clusterArn !== undefined && clusterArn !== scope.clusterArn) {
+    return { kind: "ignored", reason: `task of another cluster (${clusterArn})` };
   }
   if (lastStatus !== "STOPPED") {
     return { kind: "ignored", reason: `task status ${lastStatus} is not an incident` };
@@ -422,6 +513,65 @@ function taskEvent(detail: Json, meta: Meta): Classification {
       containers,
       ...optional("startedBy", text(detail, "startedBy")),
       outOfMemory: verdict.outOfMemory,
+      ...meta,
+    },
+  };
+}
+
+function serviceDeploymentEvent(
+  envelope: Json,
+  detail: Json,
+  meta: Meta,
+  scope: EventScope,
+): Classification {
+  const eventName = text(detail, "eventName");
+  const deploymentId = text(detail, "deploymentId");
+  // The event names its service only in `resources` (its detail has no cluster or service field).
+  const resources = Array.isArray(envelope.resources) ? envelope.resources : [];
+  const serviceArn = resources.find(
+    (resource): resource is string =>
+      typeof resource === "string" &&
+      /^arn:[^:]+:ecs:[^:]*:[^:]*:service\/[^/]+\/[^/]+$/.test(resource),
+  );
+  if (eventName === undefined || deploymentId === undefined || serviceArn === undefined) {
+    return {
+      kind: "malformed",
+      reason: `${DetailType.serviceDeployment} without eventName, deploymentId or a service ARN in resources`,
+    };
+  }
+  if (
+    scope.clusterArn !== undefined &&
+    !serviceArn.startsWith(servicesArnPrefix(scope.clusterArn))
+  ) {
+    return {
+      kind: "ignored",
+      reason: `deployment of a service of another cluster (${serviceArn})`,
+    };
+  }
+  const reason = text(detail, "reason");
+  const state =
+    eventName === ServiceDeploymentEvent.failed
+      ? "failed"
+      : eventName === ServiceDeploymentEvent.inProgress && ROLLBACK_REASON.test(reason ?? "")
+        ? "rolling-back"
+        : undefined;
+  if (state === undefined) {
+    return {
+      kind: "ignored",
+      reason: `ECS deployment ${eventName} is not an incident${reason === undefined ? "" : ` (${reason})`}`,
+    };
+  }
+  const [, cluster = "", service = ""] = /:service\/([^/]+)\/([^/]+)$/.exec(serviceArn) ?? [];
+  return {
+    kind: "incident",
+    incident: {
+      kind: "service-deployment",
+      serviceArn,
+      cluster,
+      service,
+      deploymentId,
+      state,
+      ...optional("reason", reason),
       ...meta,
     },
   };

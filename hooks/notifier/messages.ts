@@ -32,6 +32,7 @@ import type {
   DeploymentIncident,
   Incident,
   PipelineIncident,
+  ServiceDeploymentIncident,
   StoppedContainer,
   TaskStoppedIncident,
 } from "./events";
@@ -72,6 +73,8 @@ export function buildAlertMessage(incident: Incident, context: AlertContext): Sl
       return pipelineMessage(incident, context);
     case "deployment":
       return deploymentMessage(incident, context);
+    case "service-deployment":
+      return serviceDeploymentMessage(incident, context);
     case "task-stopped":
       return taskStoppedMessage(incident, context);
     case "alarm":
@@ -210,6 +213,46 @@ function deploymentMessage(incident: DeploymentIncident, context: AlertContext):
   blocks.push(...contextBlocks(context, url, "Open the deployment"));
   const reason =
     details?.errorMessage === undefined ? "" : `: ${details.errorMessage.split("\n")[0] ?? ""}`;
+  return message(blocks, `${headline} (${incident.deploymentId})${reason}`, context);
+}
+
+/** The ECS console's Deployments tab of a service: its service deployments, their stages and rollbacks. */
+export function ecsServiceDeploymentsConsoleUrl(
+  region: string,
+  cluster: string,
+  service: string,
+): string {
+  return ecsServiceConsoleUrl(region, cluster, service).replace(/\/events\?/, "/deployments?");
+}
+
+function serviceDeploymentMessage(
+  incident: ServiceDeploymentIncident,
+  context: AlertContext,
+): SlackMessage {
+  const { environment, region } = context;
+  const headline =
+    incident.state === "failed"
+      ? `❌ ${incident.service}: a deployment failed in ${environment}`
+      : `↩️ ${incident.service}: a deployment is rolling back in ${environment}`;
+  const url =
+    region === undefined
+      ? undefined
+      : ecsServiceDeploymentsConsoleUrl(region, incident.cluster, incident.service);
+  const fields = [
+    labelledField("Environment", escapeMrkdwn(environment)),
+    labelledField("Service", escapeMrkdwn(incident.service)),
+    labelledField("Cluster", escapeMrkdwn(incident.cluster)),
+    labelledField("Deployment", link(url, incident.deploymentId)),
+  ];
+  const lines = [`*Reason*: ${escapeMrkdwn(incident.reason ?? UNKNOWN)}`];
+  lines.push(
+    incident.state === "failed"
+      ? "Amazon ECS rolls back to the last completed deployment when rollback is set; the Deployments tab shows it."
+      : "Amazon ECS is moving traffic back to the previous service revision.",
+  );
+  const blocks: SlackBlock[] = [headerBlock(headline), section(fields), text(lines.join("\n"))];
+  blocks.push(...contextBlocks(context, url, "Service deployments"));
+  const reason = incident.reason === undefined ? "" : `: ${incident.reason}`;
   return message(blocks, `${headline} (${incident.deploymentId})${reason}`, context);
 }
 

@@ -69,7 +69,10 @@ async function notify(event: unknown, stopBy: number, deps: NotifierDeps): Promi
   const { settings, problems } = parseNotifierSettings(deps.env);
   for (const problem of problems) deps.logger.warn("notifier.settings", { problem });
 
-  const classification = classifyEvent(event);
+  const classification = classifyEvent(
+    event,
+    settings.clusterArn === undefined ? {} : { clusterArn: settings.clusterArn },
+  );
   if (classification.kind === "malformed") {
     deps.logger.warn("notifier.malformed-event", {
       reason: classification.reason,

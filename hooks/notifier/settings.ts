@@ -17,6 +17,11 @@ export const NotifierEnv = {
   incidentsTable: "GREENLIGHT_INCIDENTS_TABLE",
   /** Seconds during which further events of one incident are counted, not posted. */
   dedupWindowSeconds: "GREENLIGHT_DEDUP_WINDOW_SECONDS",
+  /**
+   * The stack's ECS cluster ARN: ECS task and deployment events of any other cluster are ignored,
+   * whatever a rule sends. Unset → every cluster's.
+   */
+  clusterArn: "GREENLIGHT_CLUSTER_ARN",
   /** Optional region for console links; else the event's region, else the function's. */
   consoleRegion: "GREENLIGHT_CONSOLE_REGION",
 } as const;
@@ -39,6 +44,8 @@ export interface NotifierSettings {
   readonly dedupWindowSeconds: number;
   /** @default - the event's region */
   readonly consoleRegion?: string;
+  /** @default - ECS events of every cluster are read */
+  readonly clusterArn?: string;
 }
 
 /** Parsed settings, and the problems found (each already replaced by its default). */
@@ -78,6 +85,7 @@ export function parseNotifierSettings(env: Env): ParsedNotifierSettings {
   const slackSecretArn = nonBlank(env[NotifierEnv.slackSecretArn]);
   const incidentsTable = nonBlank(env[NotifierEnv.incidentsTable]);
   const consoleRegion = nonBlank(env[NotifierEnv.consoleRegion]);
+  const clusterArn = nonBlank(env[NotifierEnv.clusterArn]);
   return {
     settings: {
       environment: environment ?? "unknown",
@@ -85,6 +93,7 @@ export function parseNotifierSettings(env: Env): ParsedNotifierSettings {
       ...(incidentsTable === undefined ? {} : { incidentsTable }),
       dedupWindowSeconds,
       ...(consoleRegion === undefined ? {} : { consoleRegion }),
+      ...(clusterArn === undefined ? {} : { clusterArn }),
     },
     problems,
   };

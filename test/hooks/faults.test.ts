@@ -172,7 +172,11 @@ function liveOnce(result: CaseResult): void {
   assert.equal(result.aws.holds(), "Succeeded");
   assert.equal(result.slack.received.length, 1, "one notice");
   assert.match(result.slack.received[0]!.text, /is live in dev/);
-  assert.equal(result.aws.parameters.length, 1, "one release record");
+  // One record: every write carries the same parameter and value. On a busy machine an answer can
+  // outlast the tests' 400 ms attempt timeout and the SDK repeats the same overwrite, which is
+  // harmless (the record is the same), so repeats of one identical write are allowed.
+  const writes = new Set(result.aws.parameters.map((p) => `${p.name}\n${p.value}`));
+  assert.equal(writes.size, 1, "one release record");
   assert.equal(result.aws.parameters[0]!.name, "/greenlight/dev/checkout/live");
   assert.equal(
     (JSON.parse(result.aws.parameters[0]!.value) as { deploymentId: string }).deploymentId,

@@ -4,6 +4,7 @@ import {
   exitCodeOf,
   incidentKey,
   judgeTaskStop,
+  servicesArnPrefix,
   type Classification,
   type Incident,
 } from "../../hooks/notifier/events";
@@ -174,6 +175,139 @@ describe("hooks/notifier/events", () => {
     const broken = loadEvent("codedeploy-deployment-failure");
     delete (broken.detail as Record<string, unknown>).deploymentId;
     assert.equal(classifyEvent(broken).kind, "malformed");
+  });
+
+  describe("ECS Deployment State Change (the ecs engine)", () => {
+    const CLUSTER = "arn:aws:ecs:eu-west-1:123456789012:cluster/greenlight-dev";
+    const SERVICE = "arn:aws:ecs:eu-west-1:123456789012:service/greenlight-dev/checkout";
+
+    it("reads a failed service deployment: service and cluster from resources, id, reason", () => {
+      assert.deepEqual(incidentOf("ecs-deployment-failed"), {
+        kind: "service-deployment",
+        serviceArn: SERVICE,
+        cluster: "greenlight-dev",
+        service: "checkout",
+        deploymentId: "ecs-svc/6829403818421097733",
+        state: "failed",
+        reason: "ECS deployment circuit breaker: task failed to start.",
+        region: "eu-west-1",
+        time: "2026-11-22T14:05:12Z",
+      });
+    });
+
+    it("reads an in-progress event whose reason says rolling back as a rollback", () => {
+      const incident = incidentOf("ecs-deployment-rollback");
+      assert.equal(incident.kind === "service-deployment" && incident.state, "rolling-back");
+      for (const reason of [
+        "Service deployment rolled back because of a lifecycle hook failure",
+        "Rollback initiated: alarm web-5xx in ALARM",
+      ]) {
+        const event = loadEvent("ecs-deployment-in-progress");
+        (event.detail as Record<string, unknown>).reason = reason;
+        const classification = classifyEvent(event);
+        assert.equal(classification.kind, "incident", reason);
+      }
+    });
+
+    it("gives a failure and the rollback it starts one incident key, per service", () => {
+      const failed = incidentKey(incidentOf("ecs-deployment-failed"));
+      assert.equal(failed, `service-deployment:${SERVICE}`);
+      assert.equal(incidentKey(incidentOf("ecs-deployment-rollback")), failed);
+      const other = loadEvent("ecs-deployment-failed");
+      other.resources = [SERVICE.replace("/checkout", "/payments")];
+      assert.notEqual(
+        incidentKey((classifyEvent(other) as { incident: Incident }).incident),
+        failed,
+      );
+    });
+
+    it("ignores a deployment starting and a deployment completing", () => {
+      assert.deepEqual(classifyEvent(loadEvent("ecs-deployment-in-progress")), {
+        kind: "ignored",
+        reason:
+          "ECS deployment SERVICE_DEPLOYMENT_IN_PROGRESS is not an incident (ECS deployment ecs-svc/6829403818421097733 in progress.)",
+      });
+      const completed = classifyEvent(loadEvent("ecs-deployment-completed"));
+      assert.equal(completed.kind, "ignored");
+      const unknown = loadEvent("ecs-deployment-failed");
+      (unknown.detail as Record<string, unknown>).eventName = "SERVICE_DEPLOYMENT_PAUSED";
+      assert.equal(classifyEvent(unknown).kind, "ignored");
+    });
+
+    it("ignores another cluster's deployments when told its own, and reads its own", () => {
+      const scope = { clusterArn: CLUSTER };
+      assert.equal(classifyEvent(loadEvent("ecs-deployment-failed"), scope).kind, "incident");
+      for (const foreign of [
+        "arn:aws:ecs:eu-west-1:123456789012:service/greenlight-prod/checkout",
+        "arn:aws:ecs:eu-west-1:123456789012:service/greenlight-dev-2/checkout",
+        "arn:aws:ecs:us-east-1:123456789012:service/greenlight-dev/checkout",
+        "arn:aws:ecs:eu-west-1:999999999999:service/greenlight-dev/checkout",
+      ]) {
+        const event = loadEvent("ecs-deployment-failed");
+        event.resources = [foreign];
+        const classification = classifyEvent(event, scope);
+        assert.equal(classification.kind, "ignored", foreign);
+        if (classification.kind === "ignored")
+          assert.match(classification.reason, /another cluster/);
+      }
+      const task = loadEvent("ecs-task-stopped-crash");
+      (task.detail as Record<string, unknown>).clusterArn = CLUSTER.replace("dev", "prod");
+      assert.equal(classifyEvent(task, scope).kind, "ignored");
+      assert.equal(classifyEvent(loadEvent("ecs-task-stopped-crash"), scope).kind, "incident");
+    });
+
+    it("prefixes a cluster's service ARNs by the cluster's name, ending with a slash", () => {
+      assert.equal(
+        servicesArnPrefix(CLUSTER),
+        "arn:aws:ecs:eu-west-1:123456789012:service/greenlight-dev/",
+      );
+      assert.ok(
+        !SERVICE.replace("greenlight-dev", "greenlight-dev-2").startsWith(
+          servicesArnPrefix(CLUSTER),
+        ),
+      );
+    });
+
+    it("calls a deployment event malformed without its event name, id or a service ARN", () => {
+      const cases: [string, (event: Record<string, unknown>) => void][] = [
+        ["no eventName", (e) => delete (e.detail as Record<string, unknown>).eventName],
+        ["no deploymentId", (e) => delete (e.detail as Record<string, unknown>).deploymentId],
+        ["no resources", (e) => delete e.resources],
+        ["resources not an array", (e) => (e.resources = SERVICE)],
+        ["a task ARN only", (e) => (e.resources = [SERVICE.replace(":service/", ":task/")])],
+        [
+          "a short service ARN",
+          (e) => (e.resources = ["arn:aws:ecs:eu-west-1:1:service/checkout"]),
+        ],
+        ["eventName a number", (e) => ((e.detail as Record<string, unknown>).eventName = 7)],
+      ];
+      for (const [label, breakIt] of cases) {
+        const event = loadEvent("ecs-deployment-failed");
+        breakIt(event);
+        const classification = classifyEvent(event);
+        assert.equal(classification.kind, "malformed", label);
+        if (classification.kind === "malformed") {
+          assert.match(classification.reason, /without eventName, deploymentId or a service ARN/);
+        }
+      }
+      // A reason that is not a string is no reason: the failure still alerts.
+      const odd = loadEvent("ecs-deployment-failed");
+      (odd.detail as Record<string, unknown>).reason = { nested: true };
+      const classification = classifyEvent(odd);
+      assert.equal(classification.kind, "incident");
+      if (classification.kind === "incident") assert.ok(!("reason" in classification.incident));
+    });
+
+    it("ignores the native blue/green cleanup and rollback stops of a service revision's tasks", () => {
+      for (const deployment of ["ecs-svc/5160512325736418813", "ecs-svc/6829403818421097733"]) {
+        const event = loadEvent("ecs-task-stopped-bluegreen-cleanup");
+        const detail = event.detail as Record<string, unknown>;
+        detail.startedBy = deployment;
+        detail.stoppedReason = `Scaling activity initiated by (deployment ${deployment})`;
+        detail.containers = [{ name: "app", exitCode: 137, lastStatus: "STOPPED" }];
+        assert.equal(classifyEvent(event).kind, "ignored", deployment);
+      }
+    });
   });
 
   describe("judgeTaskStop", () => {

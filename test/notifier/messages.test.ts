@@ -3,9 +3,14 @@ import {
   buildAlertMessage,
   describeExits,
   describeTrigger,
+  ecsServiceDeploymentsConsoleUrl,
   suppressedNote,
 } from "../../hooks/notifier/messages";
-import type { DeploymentIncident, TaskStoppedIncident } from "../../hooks/notifier/events";
+import type {
+  DeploymentIncident,
+  ServiceDeploymentIncident,
+  TaskStoppedIncident,
+} from "../../hooks/notifier/events";
 import { deploymentDetailsFrom } from "../../hooks/notifier/deployment";
 
 const DEPLOYMENT: DeploymentIncident = {
@@ -133,5 +138,37 @@ describe("hooks/notifier/messages", () => {
     const text = JSON.stringify(buildAlertMessage(task, { environment: "dev" }));
     assert.ok(text.includes("exit &lt;script&gt;&amp;"));
     assert.ok(!text.includes("console.aws.amazon.com"));
+  });
+
+  it("links an ECS deployment alert to the service's Deployments tab, escaping what ECS says", () => {
+    assert.equal(
+      ecsServiceDeploymentsConsoleUrl("eu-west-1", "greenlight prod", "check/out"),
+      "https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/greenlight%20prod/services/check%2Fout/deployments?region=eu-west-1",
+    );
+    const incident: ServiceDeploymentIncident = {
+      kind: "service-deployment",
+      serviceArn: "arn:aws:ecs:eu-west-1:1:service/greenlight-prod/checkout",
+      cluster: "greenlight-prod",
+      service: "checkout",
+      deploymentId: "ecs-svc/42",
+      state: "failed",
+      reason: "hook <greenlight-prod-live> returned FAILED & rolled back",
+    };
+    const withoutRegion = JSON.stringify(buildAlertMessage(incident, { environment: "prod" }));
+    assert.ok(
+      withoutRegion.includes("hook &lt;greenlight-prod-live&gt; returned FAILED &amp; rolled back"),
+    );
+    assert.ok(!withoutRegion.includes("console.aws.amazon.com"));
+    const withRegion = buildAlertMessage(
+      { ...incident, state: "rolling-back", reason: undefined } as ServiceDeploymentIncident,
+      { environment: "prod", region: "eu-west-1", suppressed: { count: 3 } },
+    );
+    assert.equal(
+      withRegion.text,
+      "↩️ checkout: a deployment is rolling back in prod (ecs-svc/42) (+3 held back)",
+    );
+    const body = JSON.stringify(withRegion);
+    assert.ok(body.includes("*Reason*: unknown"));
+    assert.ok(body.includes("/services/checkout/deployments?region=eu-west-1|ecs-svc/42>"));
   });
 });

@@ -28,6 +28,7 @@ import { loadEvent, type EventFixture } from "./helpers/fixtures";
 const REGION = "eu-west-1";
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:greenlight/dev/slack-AbCdEf`;
 const WEBHOOK_TOKEN = WEBHOOK_PATH.split("/").pop() ?? "";
+const ECS_SERVICE = `arn:aws:ecs:${REGION}:123456789012:service/greenlight-dev/checkout`;
 const TASK_DEFINITION = `arn:aws:ecs:${REGION}:123456789012:task-definition/greenlight-dev-checkout:44`;
 
 interface Harness {
@@ -360,6 +361,93 @@ describe("hooks/notifier (fake DynamoDB, mocked AWS, real Slack server on 127.0.
         assert.ok(text.includes(`*Stopped reason*: ${reason}`), text);
       }));
   }
+
+  it("posts a failed ECS service deployment once: service, reason, a link to its deployments", () =>
+    withHarness({}, async (h) => {
+      const run = await h.run(loadEvent("ecs-deployment-failed"));
+      assert.equal(run.outcome, "posted");
+      assert.equal(run.incident, `service-deployment:${ECS_SERVICE}`);
+      assert.equal(h.slack.received.length, 1);
+      const posted = h.slack.received[0];
+      assert.equal(headerOf(posted), "❌ checkout: a deployment failed in dev");
+      assert.equal(
+        posted?.payload.text,
+        "❌ checkout: a deployment failed in dev (ecs-svc/6829403818421097733): ECS deployment circuit breaker: task failed to start.",
+      );
+      const body = textOf(posted);
+      assert.ok(
+        body.includes(
+          `https://${REGION}.console.aws.amazon.com/ecs/v2/clusters/greenlight-dev/services/checkout/deployments?region=${REGION}`,
+        ),
+        body,
+      );
+      assert.match(body, /\*Reason\*: ECS deployment circuit breaker: task failed to start\./);
+      // The ECS event carries its reason: no CodeDeploy call.
+      assert.equal(h.codeDeploy.calls().length, 0);
+    }));
+
+  it("folds a burst of failure, rollback and duplicate deployment events into one post", () =>
+    withHarness({}, async (h) => {
+      const events = [
+        loadEvent("ecs-deployment-failed"),
+        loadEvent("ecs-deployment-rollback"),
+        ...Array.from({ length: 18 }, () => loadEvent("ecs-deployment-failed")),
+      ];
+      const runs = await Promise.all(events.map((event) => h.run(event)));
+      assert.equal(runs.filter((run) => run.outcome === "posted").length, 1);
+      assert.equal(runs.filter((run) => run.outcome === "suppressed").length, 19);
+      assert.equal(h.slack.received.length, 1);
+      assert.equal(h.table.items.get(`service-deployment:${ECS_SERVICE}`)?.suppressed?.N, "19");
+    }));
+
+  it("posts a rollback that starts, saying traffic goes back to the previous revision", () =>
+    withHarness({}, async (h) => {
+      assert.equal((await h.run(loadEvent("ecs-deployment-rollback"))).outcome, "posted");
+      assert.equal(
+        headerOf(h.slack.received[0]),
+        "↩️ checkout: a deployment is rolling back in dev",
+      );
+      assert.match(
+        textOf(h.slack.received[0]),
+        /rolling back to deploymentId ecs-svc\/5160512325736418813/,
+      );
+    }));
+
+  it("ignores ECS deployments that start or complete, and those of another cluster", () =>
+    withHarness(
+      {
+        env: {
+          [NotifierEnv.clusterArn]: `arn:aws:ecs:${REGION}:123456789012:cluster/greenlight-dev`,
+        },
+      },
+      async (h) => {
+        const foreign = loadEvent("ecs-deployment-failed");
+        foreign.resources = [ECS_SERVICE.replace("greenlight-dev", "greenlight-prod")];
+        for (const event of [
+          loadEvent("ecs-deployment-in-progress"),
+          loadEvent("ecs-deployment-completed"),
+          foreign,
+        ]) {
+          assert.equal((await h.run(event)).outcome, "ignored");
+        }
+        assert.equal(h.slack.received.length, 0);
+        assert.equal(h.table.stub.calls().length, 0);
+        assert.equal(h.secrets.calls().length, 0);
+        // Its own cluster's failure still posts.
+        assert.equal((await h.run(loadEvent("ecs-deployment-failed"))).outcome, "posted");
+      },
+    ));
+
+  it("logs a malformed ECS deployment event and posts nothing", () =>
+    withHarness({}, async (h) => {
+      const broken = loadEvent("ecs-deployment-failed");
+      broken.resources = [];
+      const run = await h.run(broken);
+      assert.equal(run.outcome, "malformed");
+      assert.equal(h.memory.events("notifier.malformed-event").length, 1);
+      assert.equal(h.slack.received.length, 0);
+      assert.equal(h.table.stub.calls().length, 0);
+    }));
 
   it("posts an alarm in ALARM with its description, reason and link", () =>
     withHarness({}, async (h) => {

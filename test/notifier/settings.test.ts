@@ -12,6 +12,7 @@ describe("hooks/notifier/settings", () => {
       slackSecretArn: "GREENLIGHT_SLACK_SECRET_ARN",
       incidentsTable: "GREENLIGHT_INCIDENTS_TABLE",
       dedupWindowSeconds: "GREENLIGHT_DEDUP_WINDOW_SECONDS",
+      clusterArn: "GREENLIGHT_CLUSTER_ARN",
       consoleRegion: "GREENLIGHT_CONSOLE_REGION",
     });
     assert.equal(NotifierDefaults.dedupWindowSeconds, 900);
@@ -25,6 +26,7 @@ describe("hooks/notifier/settings", () => {
         GREENLIGHT_INCIDENTS_TABLE: "greenlight-prod-incidents",
         GREENLIGHT_DEDUP_WINDOW_SECONDS: "300",
         GREENLIGHT_CONSOLE_REGION: "eu-central-1",
+        GREENLIGHT_CLUSTER_ARN: "arn:aws:ecs:eu-west-1:1:cluster/prod",
       }),
       {
         settings: {
@@ -33,6 +35,7 @@ describe("hooks/notifier/settings", () => {
           incidentsTable: "greenlight-prod-incidents",
           dedupWindowSeconds: 300,
           consoleRegion: "eu-central-1",
+          clusterArn: "arn:aws:ecs:eu-west-1:1:cluster/prod",
         },
         problems: [],
       },
