@@ -388,3 +388,107 @@ export function renderBuildspec(args: BuildspecArgs): string {
   };
   return stringify(spec, { lineWidth: 0 });
 }
+
+/** Terminal states of an Amazon ECS service deployment, and the one that means success. */
+export const ECS_DEPLOYMENT_SUCCEEDED = "SUCCESSFUL";
+export const ECS_DEPLOYMENT_FAILED = ["ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"] as const;
+
+/**
+ * Shell (bash, jq, AWS CLI v2) of the ecs engine's deploy step: puts the image pinned by
+ * `imageDetail.json` into `taskdef.json` (the template's `<IMAGE1_NAME>`), registers that task
+ * definition, starts the native blue/green deployment with `UpdateService` (the task definition
+ * and the network, which only a deployment changes), finds the service deployment it started
+ * (the service's `currentServiceDeployment` once it differs from the one before), then polls
+ * `DescribeServiceDeployments` every `$POLL_SECONDS` until it ends: exit 0 on SUCCESSFUL (traffic
+ * shifted, the hook passed, the bake time over), 1 on a rollback, a stop or `$DEPLOY_TIMEOUT_SECONDS`.
+ */
+export function ecsDeployScript(): string {
+  return `set -euo pipefail
+IMAGE_URI="$(jq -er '.ImageURI' ${BUILD_FILES.imageDetail})"
+jq --arg image "$IMAGE_URI" '(.containerDefinitions[] | select(.image == "${IMAGE_PLACEHOLDER}") | .image) = $image' \\
+  ${BUILD_FILES.taskDefinition} > taskdef.rendered.json
+if grep -q '${IMAGE_PLACEHOLDER}' taskdef.rendered.json; then echo "Greenlight: ${IMAGE_PLACEHOLDER} left in the task definition" >&2; exit 1; fi
+TASK_DEFINITION_ARN="$(aws ecs register-task-definition --cli-input-json file://taskdef.rendered.json \\
+  --query 'taskDefinition.taskDefinitionArn' --output text)"
+echo "Greenlight: registered $TASK_DEFINITION_ARN ($IMAGE_URI)"
+current_deployment() {
+  aws ecs describe-services --cluster "$ECS_CLUSTER" --services "$ECS_SERVICE" \\
+    --query 'services[0].currentServiceDeployment' --output text
+}
+PREVIOUS="$(current_deployment)"
+aws ecs update-service --cluster "$ECS_CLUSTER" --service "$ECS_SERVICE" \\
+  --task-definition "$TASK_DEFINITION_ARN" --network-configuration "$NETWORK_CONFIGURATION" \\
+  --platform-version LATEST > /dev/null
+DEPLOYMENT=""
+for _ in $(seq 1 "$FIND_ATTEMPTS"); do
+  CURRENT="$(current_deployment)"
+  if [ -n "$CURRENT" ] && [ "$CURRENT" != "None" ] && [ "$CURRENT" != "$PREVIOUS" ]; then
+    DEPLOYMENT="$CURRENT"
+    break
+  fi
+  sleep "$POLL_SECONDS"
+done
+if [ -z "$DEPLOYMENT" ]; then
+  echo "Greenlight: Amazon ECS started no deployment of $ECS_SERVICE for $TASK_DEFINITION_ARN" >&2
+  exit 1
+fi
+echo "Greenlight: deployment $DEPLOYMENT started"
+DEADLINE=$(( $(date +%s) + DEPLOY_TIMEOUT_SECONDS ))
+LAST=""
+while :; do
+  STATE="$(aws ecs describe-service-deployments --service-deployment-arns "$DEPLOYMENT" \\
+    --query 'serviceDeployments[0].[status,lifecycleStage,statusReason]' --output text)"
+  STATUS="$(cut -f1 <<< "$STATE")"
+  if [ "$STATE" != "$LAST" ]; then echo "Greenlight: $STATE" | tr '\\t' ' '; LAST="$STATE"; fi
+  case "$STATUS" in
+    ${ECS_DEPLOYMENT_SUCCEEDED}) echo "Greenlight: $ECS_SERVICE deployed"; exit 0 ;;
+    ${ECS_DEPLOYMENT_FAILED.join("|")})
+      echo "Greenlight: $ECS_SERVICE was not deployed: $STATUS" >&2; exit 1 ;;
+  esac
+  if [ "$(date +%s)" -ge "$DEADLINE" ]; then
+    echo "Greenlight: $DEPLOYMENT still $STATUS after $DEPLOY_TIMEOUT_SECONDS s; Amazon ECS carries on, see the console" >&2
+    exit 1
+  fi
+  sleep "$POLL_SECONDS"
+done
+`;
+}
+
+export interface EcsDeployBuildspecArgs {
+  readonly clusterName: string;
+  readonly serviceName: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly assignPublicIp: boolean;
+  /** Seconds between polls. */
+  readonly pollSeconds: number;
+  /** How long to wait for the deployment to end (shift, hook, bake time). */
+  readonly timeoutSeconds: number;
+}
+
+/** The ecs engine's deploy step as a buildspec: its input is the build's artifact. */
+export function renderEcsDeployBuildspec(args: EcsDeployBuildspecArgs): string {
+  const network = {
+    awsvpcConfiguration: {
+      subnets: args.subnets,
+      securityGroups: args.securityGroups,
+      assignPublicIp: args.assignPublicIp ? "ENABLED" : "DISABLED",
+    },
+  };
+  const spec = {
+    version: 0.2,
+    env: {
+      shell: "bash",
+      variables: {
+        ECS_CLUSTER: args.clusterName,
+        ECS_SERVICE: args.serviceName,
+        NETWORK_CONFIGURATION: JSON.stringify(network),
+        POLL_SECONDS: String(args.pollSeconds),
+        FIND_ATTEMPTS: "20",
+        DEPLOY_TIMEOUT_SECONDS: String(args.timeoutSeconds),
+      },
+    },
+    phases: { build: { "on-failure": "ABORT", commands: [ecsDeployScript()] } },
+  };
+  return stringify(spec, { lineWidth: 0 });
+}

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Tags } from "./tags";
 
 export interface ClusterArgs {
+  /** Create the CodeDeploy application (the codedeploy engine). @default true */
+  readonly codeDeploy?: boolean;
   readonly tags: Tags;
 }
 
@@ -13,8 +15,9 @@ export interface ClusterArgs {
 export class Cluster extends pulumi.ComponentResource {
   public readonly clusterArn: pulumi.Output<string>;
   public readonly clusterName: pulumi.Output<string>;
-  public readonly applicationName: pulumi.Output<string>;
-  public readonly applicationArn: pulumi.Output<string>;
+  /** The CodeDeploy application; none on the ecs engine. */
+  public readonly applicationName?: pulumi.Output<string>;
+  public readonly applicationArn?: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("greenlight:cluster:Cluster", name, {}, opts);
@@ -26,15 +29,17 @@ export class Cluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const application = new aws.codedeploy.Application(
-      name,
-      { computePlatform: "ECS", tags: args.tags },
-      { parent: this },
-    );
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.name;
-    this.applicationName = application.name;
-    this.applicationArn = application.arn;
+    if (args.codeDeploy ?? true) {
+      const application = new aws.codedeploy.Application(
+        name,
+        { computePlatform: "ECS", tags: args.tags },
+        { parent: this },
+      );
+      this.applicationName = application.name;
+      this.applicationArn = application.arn;
+    }
     this.registerOutputs({
       clusterArn: this.clusterArn,
       clusterName: this.clusterName,

@@ -52,81 +52,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("greenlight:deployment:BlueGreenDeployment", name, {}, opts);
     const { deployment, tags } = args;
-    const dims = (tg: TargetGroupRef) => ({
-      TargetGroup: tg.arnSuffix,
-      LoadBalancer: args.loadBalancerArnSuffix,
-    });
-    const perTargetGroup = (metricName: string, stat: string) => [
-      {
-        id: "blue",
-        metric: {
-          namespace: "AWS/ApplicationELB",
-          metricName,
-          dimensions: dims(args.blue),
-          period: 60,
-          stat,
-        },
-        returnData: false,
-      },
-      {
-        id: "green",
-        metric: {
-          namespace: "AWS/ApplicationELB",
-          metricName,
-          dimensions: dims(args.green),
-          period: 60,
-          stat,
-        },
-        returnData: false,
-      },
-    ];
-
-    // Either target group may be the new one, so each alarm watches both.
-    const errors = new aws.cloudwatch.MetricAlarm(
-      `${name}-5xx`,
-      {
-        alarmDescription: `${args.serviceName}: 5xx answers from its targets; stops and rolls back a deployment`,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: deployment.target5xxThreshold,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        treatMissingData: "notBreaching",
-        metricQueries: [
-          ...perTargetGroup("HTTPCode_Target_5XX_Count", "Sum"),
-          {
-            id: "errors",
-            expression: "FILL(blue, 0) + FILL(green, 0)",
-            label: "Target 5xx",
-            returnData: true,
-          },
-        ],
-        tags,
-      },
-      { parent: this },
-    );
-    const unhealthy = new aws.cloudwatch.MetricAlarm(
-      `${name}-unhealthy`,
-      {
-        alarmDescription: `${args.serviceName}: unhealthy targets for 2 minutes; stops and rolls back a deployment`,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: deployment.unhealthyHostsThreshold,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: "notBreaching",
-        metricQueries: [
-          ...perTargetGroup("UnHealthyHostCount", "Maximum"),
-          {
-            id: "unhealthy",
-            expression: "MAX([FILL(blue, 0), FILL(green, 0)])",
-            label: "Unhealthy targets",
-            returnData: true,
-          },
-        ],
-        tags,
-      },
-      { parent: this },
-    );
-    const alarms = [errors, unhealthy];
+    const alarms = deploymentAlarms(name, { ...args, deployment }, this);
     this.alarmNames = alarms.map((a) => a.name);
     this.alarmArns = alarms.map((a) => a.arn);
 
@@ -201,6 +127,102 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       roleArn: this.roleArn,
     });
   }
+}
+
+export interface DeploymentAlarmArgs {
+  readonly serviceName: string;
+  readonly deployment: Pick<DeploymentConfig, "target5xxThreshold" | "unhealthyHostsThreshold">;
+  readonly loadBalancerArnSuffix: pulumi.Input<string>;
+  readonly blue: Pick<TargetGroupRef, "arnSuffix">;
+  readonly green: Pick<TargetGroupRef, "arnSuffix">;
+  readonly tags: Tags;
+}
+
+/**
+ * A service's deployment alarms, shared by both engines: 5xx answers from its targets and
+ * unhealthy targets, each over both target groups (either may be the new one).
+ */
+export function deploymentAlarms(
+  name: string,
+  args: DeploymentAlarmArgs,
+  parent: pulumi.Resource,
+): aws.cloudwatch.MetricAlarm[] {
+  const { deployment, tags } = args;
+  const dims = (tg: Pick<TargetGroupRef, "arnSuffix">) => ({
+    TargetGroup: tg.arnSuffix,
+    LoadBalancer: args.loadBalancerArnSuffix,
+  });
+  const perTargetGroup = (metricName: string, stat: string) => [
+    {
+      id: "blue",
+      metric: {
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions: dims(args.blue),
+        period: 60,
+        stat,
+      },
+      returnData: false,
+    },
+    {
+      id: "green",
+      metric: {
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions: dims(args.green),
+        period: 60,
+        stat,
+      },
+      returnData: false,
+    },
+  ];
+
+  // Either target group may be the new one, so each alarm watches both.
+  const errors = new aws.cloudwatch.MetricAlarm(
+    `${name}-5xx`,
+    {
+      alarmDescription: `${args.serviceName}: 5xx answers from its targets; stops and rolls back a deployment`,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: deployment.target5xxThreshold,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      metricQueries: [
+        ...perTargetGroup("HTTPCode_Target_5XX_Count", "Sum"),
+        {
+          id: "errors",
+          expression: "FILL(blue, 0) + FILL(green, 0)",
+          label: "Target 5xx",
+          returnData: true,
+        },
+      ],
+      tags,
+    },
+    { parent },
+  );
+  const unhealthy = new aws.cloudwatch.MetricAlarm(
+    `${name}-unhealthy`,
+    {
+      alarmDescription: `${args.serviceName}: unhealthy targets for 2 minutes; stops and rolls back a deployment`,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: deployment.unhealthyHostsThreshold,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: "notBreaching",
+      metricQueries: [
+        ...perTargetGroup("UnHealthyHostCount", "Maximum"),
+        {
+          id: "unhealthy",
+          expression: "MAX([FILL(blue, 0), FILL(green, 0)])",
+          label: "Unhealthy targets",
+          returnData: true,
+        },
+      ],
+      tags,
+    },
+    { parent },
+  );
+  return [errors, unhealthy];
 }
 
 /** A predefined CodeDeploy configuration by name, or the traffic routing of a custom one. */

@@ -84,6 +84,8 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
   "codedeploy:ListDeploymentTargets",
   "codedeploy:PutLifecycleEventHookExecutionStatus",
   "ecr:GetAuthorizationToken",
+  "ecs:DescribeServiceDeployments",
+  "ecs:DescribeServiceRevisions",
   "ecs:DescribeTaskDefinition",
   "ecs:RegisterTaskDefinition",
   "elasticloadbalancing:DescribeListeners",

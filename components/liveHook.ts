@@ -1,6 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AFTER_ALLOW_TRAFFIC_ENTRY } from "../hooks/bundle";
+import { AFTER_ALLOW_TRAFFIC_ENTRY, ECS_LIFECYCLE_HOOK_ENTRY } from "../hooks/bundle";
+import { HOOK_OVERHEAD_MS } from "../hooks/codedeploy/settings";
+import { EcsHookDefaults, EcsHookEnv } from "../hooks/ecs/settings";
+import { hookInvokerRole } from "./ecsEngine";
 import { HookDefaults, HookEnv, minimumLambdaTimeoutSeconds } from "../hooks/codedeploy/settings";
 import { releaseParameterName } from "../hooks/core/release";
 import type { LiveCheckConfig } from "./config";
@@ -15,8 +18,16 @@ export interface LiveHookArgs {
   readonly liveCheck: LiveCheckConfig;
   /** The stack's Slack webhook URL (a Pulumi secret). @default - no Slack notices */
   readonly slackWebhookUrl?: pulumi.Output<string>;
-  /** The stack's CodeDeploy application: the hook may read and answer its deployments only. */
-  readonly applicationName: pulumi.Input<string>;
+  /**
+   * The stack's CodeDeploy application: the hook may read and answer its deployments only.
+   * Required unless `ecs` is set.
+   */
+  readonly applicationName?: pulumi.Input<string>;
+  /**
+   * The ecs engine: the hook is an Amazon ECS lifecycle hook for this cluster's services, and
+   * Amazon ECS invokes it with its own role. @default - a CodeDeploy AfterAllowTraffic hook
+   */
+  readonly ecs?: { readonly clusterArn: pulumi.Input<string> };
   readonly region: pulumi.Input<string>;
   readonly accountId: pulumi.Input<string>;
   /** Probe this domain (with each listener's port) instead of the ALB's DNS name. */
@@ -49,6 +60,8 @@ export class LiveHook extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
   public readonly secretArn?: pulumi.Output<string>;
   public readonly securityGroupId?: pulumi.Output<string>;
+  /** The ecs engine: the role Amazon ECS invokes the hook with (`lifecycleHooks[].roleArn`). */
+  public readonly invokerRoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: LiveHookArgs, opts?: pulumi.ComponentResourceOptions) {
     super("greenlight:hook:LiveHook", name, {}, opts);
@@ -142,7 +155,9 @@ export class LiveHook extends pulumi.ComponentResource {
       vpcConfig = { subnetIds: vpc.subnetIds, securityGroupIds: [sg.id] };
     }
 
-    const deploymentGroups = pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`;
+    if (!args.ecs && args.applicationName === undefined) {
+      throw new Error("the CodeDeploy live hook needs the stack's CodeDeploy application");
+    }
     const settings = {
       probe: {
         consecutive: liveCheck.consecutive,
@@ -159,31 +174,62 @@ export class LiveHook extends pulumi.ComponentResource {
       [HookEnv.probeTimeoutMs]: String(settings.probe.timeoutMs),
       [HookEnv.probeDeadlineMs]: String(settings.probe.deadlineMs),
       [HookEnv.reportReserveMs]: String(settings.reportReserveMs),
-      // The hook acts on this stack's deployments only (one deployment group per service).
-      [HookEnv.application]: args.applicationName,
-      [HookEnv.deploymentGroups]: args.services.join(","),
     };
+    if (!args.ecs) {
+      // The hook acts on this stack's deployments only (one deployment group per service).
+      variables[HookEnv.application] = args.applicationName!;
+      variables[HookEnv.deploymentGroups] = args.services.join(",");
+    }
     if (secret) variables[HookEnv.slackSecretArn] = secret.arn;
     if (args.probeHost) variables[HookEnv.probeHost] = args.probeHost;
+    if (args.ecs) {
+      variables[EcsHookEnv.clusterArn] = args.ecs.clusterArn;
+      variables[EcsHookEnv.serviceNames] = args.services.join(",");
+    }
+    const releaseParameterArns = args.services.map(
+      (service) =>
+        pulumi.interpolate`arn:aws:ssm:${args.region}:${args.accountId}:parameter${releaseParameterName(args.environment, service)}`,
+    );
+    const engine = args.ecs
+      ? {
+          description:
+            "Greenlight ECS lifecycle hook: proves the new version is live, then answers Amazon ECS and Slack",
+          entry: ECS_LIFECYCLE_HOOK_ENTRY,
+          roleDescription: `Greenlight's ${args.environment} live hook: checks an Amazon ECS deployment`,
+          statements: ecsHookStatements({
+            region: args.region,
+            accountId: args.accountId,
+            environment: args.environment,
+            services: args.services,
+            releaseParameterArns,
+            secretArn: secret?.arn,
+            inVpc: liveCheck.placement.inVpc,
+          }),
+          // One invocation checks for at most its budget, then answers IN_PROGRESS.
+          timeoutSeconds: Math.ceil(
+            (EcsHookDefaults.invocationBudgetMs + settings.reportReserveMs + HOOK_OVERHEAD_MS) /
+              1000,
+          ),
+        }
+      : {
+          description:
+            "Greenlight AfterAllowTraffic: proves the new version is live, then tells CodeDeploy and Slack",
+          entry: AFTER_ALLOW_TRAFFIC_ENTRY,
+          roleDescription: `Greenlight's ${args.environment} live hook: checks a deployment and answers CodeDeploy`,
+          statements: liveHookStatements({
+            deploymentGroupArns: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentgroup:${args.applicationName}/*`,
+            secretArn: secret?.arn,
+            releaseParameterArns,
+            inVpc: liveCheck.placement.inVpc,
+          }),
+          timeoutSeconds: Math.min(900, minimumLambdaTimeoutSeconds(settings)),
+        };
 
     const { fn, role } = greenlightFunction(
       `${name}-hook`,
       {
         functionName,
-        description:
-          "Greenlight AfterAllowTraffic: proves the new version is live, then tells CodeDeploy and Slack",
-        entry: AFTER_ALLOW_TRAFFIC_ENTRY,
-        roleDescription: `Greenlight's ${args.environment} live hook: checks a deployment and answers CodeDeploy`,
-        statements: liveHookStatements({
-          deploymentGroupArns: deploymentGroups,
-          secretArn: secret?.arn,
-          releaseParameterArns: args.services.map(
-            (service) =>
-              pulumi.interpolate`arn:aws:ssm:${args.region}:${args.accountId}:parameter${releaseParameterName(args.environment, service)}`,
-          ),
-          inVpc: liveCheck.placement.inVpc,
-        }),
-        timeoutSeconds: Math.min(900, minimumLambdaTimeoutSeconds(settings)),
+        ...engine,
         environment: variables,
         vpcConfig,
         logRetentionDays: args.logRetentionDays,
@@ -194,12 +240,16 @@ export class LiveHook extends pulumi.ComponentResource {
     this.roleArn = role.arn;
     this.functionName = fn.name;
     this.functionArn = fn.arn;
+    if (args.ecs) {
+      this.invokerRoleArn = hookInvokerRole(name, fn.arn, tags, this).role.arn;
+    }
 
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
       roleArn: this.roleArn,
       secretArn: this.secretArn,
+      invokerRoleArn: this.invokerRoleArn,
     });
   }
 }
@@ -279,4 +329,60 @@ export function liveHookStatements(p: LiveHookPermissions): Statement[] {
     });
   }
   return statements;
+}
+
+interface EcsHookPermissions {
+  readonly region: pulumi.Input<string>;
+  readonly accountId: pulumi.Input<string>;
+  readonly environment: string;
+  readonly services: readonly string[];
+  readonly releaseParameterArns: pulumi.Input<string>[];
+  readonly secretArn?: pulumi.Input<string>;
+  readonly inVpc: boolean;
+}
+
+/**
+ * The ECS lifecycle hook's statements (`hooks/ecs/contract.ts` lists the calls): the service
+ * deployments and revisions it is asked about, the task definition, the rules and target health
+ * it reads, its release records and verdict markers (`/greenlight/<env>/<service>/ecs-verdicts/…`),
+ * the webhook; the ELB, task definition and VPC ones have no resource-level permissions.
+ */
+export function ecsHookStatements(p: EcsHookPermissions): Statement[] {
+  const parameter = (path: string) =>
+    pulumi.interpolate`arn:aws:ssm:${p.region}:${p.accountId}:parameter${path}`;
+  const markers = p.services.map((service) =>
+    parameter(
+      `${releaseParameterName(p.environment, service).replace(/\/live$/, "")}/ecs-verdicts/*`,
+    ),
+  );
+  const base = liveHookStatements({
+    deploymentGroupArns: "",
+    secretArn: p.secretArn,
+    releaseParameterArns: p.releaseParameterArns,
+    inVpc: p.inVpc,
+    // The CodeDeploy hook's own statements (reading and answering deployments) are not needed.
+  }).filter((s) => !s.Action.some((action) => action.startsWith("codedeploy:")));
+  return [
+    {
+      Sid: "ReadServiceDeployments",
+      Effect: "Allow",
+      Action: ["ecs:DescribeServiceDeployments", "ecs:DescribeServiceRevisions"],
+      // Not confirmed to take resource-level permissions (hooks/ecs/contract.ts): "*" rather
+      // than a scope that could make every check fail.
+      Resource: "*",
+    },
+    {
+      Sid: "ReadRules",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:DescribeRules"],
+      Resource: "*",
+    },
+    ...base,
+    {
+      Sid: "VerdictMarkers",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:PutParameter"],
+      Resource: markers,
+    },
+  ];
 }

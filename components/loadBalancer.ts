@@ -172,32 +172,9 @@ export class ServiceTraffic extends pulumi.ComponentResource {
     const { service, config, loadBalancer, tags } = args;
     const protocol = loadBalancer.scheme === "https" ? "HTTPS" : "HTTP";
 
-    const targetGroup = (color: "blue" | "green") =>
-      new aws.lb.TargetGroup(
-        `${name}-${color}`,
-        {
-          vpcId: args.vpcId,
-          targetType: "ip",
-          protocol: "HTTP",
-          port: service.containerPort,
-          deregistrationDelay: config.deregistrationDelaySeconds,
-          healthCheck: {
-            enabled: true,
-            protocol: "HTTP",
-            path: service.healthCheckPath,
-            port: "traffic-port",
-            interval: HEALTH_CHECK.intervalSeconds,
-            timeout: HEALTH_CHECK.timeoutSeconds,
-            healthyThreshold: HEALTH_CHECK.healthyThreshold,
-            unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
-            matcher: HEALTH_CHECK.matcher,
-          },
-          tags: { ...tags, color },
-        },
-        { parent: this },
-      );
-    this.blueTargetGroup = targetGroup("blue");
-    this.greenTargetGroup = targetGroup("green");
+    const targetGroups = blueGreenTargetGroups(name, args, this);
+    this.blueTargetGroup = targetGroups.blue;
+    this.greenTargetGroup = targetGroups.green;
 
     const listener = (role: "prod" | "test", port: number) =>
       new aws.lb.Listener(
@@ -243,52 +220,7 @@ export class ServiceTraffic extends pulumi.ComponentResource {
     );
     albIngress("test-vpc", service.testPort, args.vpcCidr, `${service.name} test, from the VPC`);
 
-    const tasks = new aws.ec2.SecurityGroup(
-      `${name}-tasks`,
-      {
-        vpcId: args.vpcId,
-        description: `Greenlight ${service.name} tasks: the container port from the ALB only`,
-        tags: { ...tags, Name: `${name}-tasks` },
-      },
-      { parent: this },
-    );
-    this.taskSecurityGroupId = tasks.id;
-    portRule(
-      "ingress",
-      `${name}-tasks-from-alb`,
-      {
-        securityGroupId: tasks.id,
-        port: service.containerPort,
-        peer: { referencedSecurityGroupId: loadBalancer.securityGroupId },
-        description: "Container port from the load balancer",
-        tags,
-      },
-      this,
-    );
-    portRule(
-      "egress",
-      `${name}-alb-to-tasks`,
-      {
-        securityGroupId: loadBalancer.securityGroupId,
-        port: service.containerPort,
-        peer: { referencedSecurityGroupId: tasks.id },
-        description: `${service.name} targets and health checks`,
-        tags,
-      },
-      this,
-    );
-    // Tasks call out to ECR, CloudWatch Logs and their own dependencies.
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-tasks-out`,
-      {
-        securityGroupId: tasks.id,
-        description: "Outbound from the tasks",
-        ipProtocol: "-1",
-        cidrIpv4: "0.0.0.0/0",
-        tags,
-      },
-      { parent: this },
-    );
+    this.taskSecurityGroupId = taskSecurityGroup(name, args, this);
 
     const scheme = loadBalancer.scheme;
     this.prodUrl = pulumi.interpolate`${scheme}://${loadBalancer.host}${portSuffix(scheme, service.prodPort)}`;
@@ -304,6 +236,101 @@ export class ServiceTraffic extends pulumi.ComponentResource {
       testUrl: this.testUrl,
     });
   }
+}
+
+type TrafficArgs = Pick<ServiceTrafficArgs, "service" | "config" | "vpcId" | "tags">;
+
+/** A service's blue and green target groups (IP targets, the service's health check). */
+export function blueGreenTargetGroups(
+  name: string,
+  args: TrafficArgs,
+  parent: pulumi.Resource,
+): { blue: aws.lb.TargetGroup; green: aws.lb.TargetGroup } {
+  const { service, config, tags } = args;
+  const targetGroup = (color: "blue" | "green") =>
+    new aws.lb.TargetGroup(
+      `${name}-${color}`,
+      {
+        vpcId: args.vpcId,
+        targetType: "ip",
+        protocol: "HTTP",
+        port: service.containerPort,
+        deregistrationDelay: config.deregistrationDelaySeconds,
+        healthCheck: {
+          enabled: true,
+          protocol: "HTTP",
+          path: service.healthCheckPath,
+          port: "traffic-port",
+          interval: HEALTH_CHECK.intervalSeconds,
+          timeout: HEALTH_CHECK.timeoutSeconds,
+          healthyThreshold: HEALTH_CHECK.healthyThreshold,
+          unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
+          matcher: HEALTH_CHECK.matcher,
+        },
+        tags: { ...tags, color },
+      },
+      { parent },
+    );
+  return { blue: targetGroup("blue"), green: targetGroup("green") };
+}
+
+/**
+ * A service's tasks' security group: the container port from the ALB only (and the ALB's egress
+ * rule to it), any destination out. Returns its id.
+ */
+export function taskSecurityGroup(
+  name: string,
+  args: Pick<ServiceTrafficArgs, "service" | "loadBalancer" | "vpcId" | "tags">,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const { service, loadBalancer, tags } = args;
+  const tasks = new aws.ec2.SecurityGroup(
+    `${name}-tasks`,
+    {
+      vpcId: args.vpcId,
+      description: `Greenlight ${service.name} tasks: the container port from the ALB only`,
+      tags: { ...tags, Name: `${name}-tasks` },
+    },
+    { parent },
+  );
+  portRule(
+    "ingress",
+    `${name}-tasks-from-alb`,
+    {
+      securityGroupId: tasks.id,
+      port: service.containerPort,
+      peer: { referencedSecurityGroupId: loadBalancer.securityGroupId },
+      description: "Container port from the load balancer",
+      tags,
+    },
+    parent,
+  );
+  portRule(
+    "egress",
+    `${name}-alb-to-tasks`,
+    {
+      securityGroupId: loadBalancer.securityGroupId,
+      port: service.containerPort,
+      peer: { referencedSecurityGroupId: tasks.id },
+      description: `${service.name} targets and health checks`,
+      tags,
+    },
+    parent,
+  );
+  // Tasks call out to ECR, CloudWatch Logs and their own dependencies.
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-tasks-out`,
+    {
+      securityGroupId: tasks.id,
+      description: "Outbound from the tasks",
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      tags,
+    },
+    { parent },
+  );
+
+  return tasks.id;
 }
 
 /** `:port`, or nothing for the scheme's default port. */

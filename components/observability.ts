@@ -28,7 +28,8 @@ export interface ObservabilityArgs {
   readonly alerts: AlertsConfig;
   readonly region: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
-  readonly applicationName: pulumi.Input<string>;
+  /** The CodeDeploy application. @default - none (the ecs engine): the index names "" */
+  readonly applicationName?: pulumi.Input<string>;
   readonly loadBalancerArnSuffix: pulumi.Input<string>;
   readonly services: readonly ObservedService[];
   readonly tags: Tags;
@@ -130,7 +131,7 @@ export class Observability extends pulumi.ComponentResource {
       ),
     );
     const index = pulumi
-      .all([args.region, args.clusterName, args.applicationName, indexServices])
+      .all([args.region, args.clusterName, args.applicationName ?? "", indexServices])
       .apply(([region, cluster, application, entries]): StackIndex => ({
         environment: args.environment,
         region,

@@ -10,6 +10,7 @@ import {
   RELEASE_REF_VARIABLE,
   renderAppSpec,
   renderBuildspec,
+  renderEcsDeployBuildspec,
   renderTaskDefinitionTemplate,
   type LifecycleEvent,
 } from "./buildspec";
@@ -173,11 +174,23 @@ export interface PipelineArgs {
   readonly subnetIds: pulumi.Input<string>[];
   readonly securityGroupIds: pulumi.Input<string>[];
   readonly assignPublicIp: boolean;
-  readonly applicationName: pulumi.Input<string>;
-  readonly applicationArn: pulumi.Input<string>;
-  readonly deploymentGroupName: pulumi.Input<string>;
-  readonly deploymentGroupArn: pulumi.Input<string>;
-  readonly deploymentConfigName: pulumi.Input<string>;
+  /** codedeploy engine: the application, deployment group and configuration to deploy with. */
+  readonly applicationName?: pulumi.Input<string>;
+  readonly applicationArn?: pulumi.Input<string>;
+  readonly deploymentGroupName?: pulumi.Input<string>;
+  readonly deploymentGroupArn?: pulumi.Input<string>;
+  readonly deploymentConfigName?: pulumi.Input<string>;
+  /**
+   * The ecs engine: the deploy stage is a CodeBuild step that starts the service's native
+   * blue/green deployment and waits for its end. @default - CodeDeployToECS
+   */
+  readonly ecsDeploy?: {
+    readonly clusterName: pulumi.Input<string>;
+    readonly serviceName: pulumi.Input<string>;
+    readonly serviceArn: pulumi.Input<string>;
+    /** How long the step waits: traffic shifting, the live check and the bake time. */
+    readonly timeoutMinutes: number;
+  };
   /**
    * Lambda functions the AppSpec runs at CodeDeploy lifecycle events (the live hook at
    * `AfterAllowTraffic`). @default - no hooks
@@ -312,6 +325,11 @@ export class Pipeline extends pulumi.ComponentResource {
     );
     this.projectName = project.name;
 
+    // The ecs engine's deploy step: a second project, without Docker, that runs the deployment.
+    const deployProject = args.ecsDeploy
+      ? ecsDeployProject(name, { ...args, ecsDeploy: args.ecsDeploy, buildLogs }, this)
+      : undefined;
+
     const { role: pipelineRole, policy: pipelinePolicy } = roleWithPolicy(
       `${name}-pipeline`,
       {
@@ -320,11 +338,15 @@ export class Pipeline extends pulumi.ComponentResource {
         statements: pipelineStatements({
           artifactBucketArn: delivery.artifactBucketArn,
           connectionArn: delivery.connectionArn,
-          projectArn: project.arn,
-          applicationArn: args.applicationArn,
-          deploymentGroupArn: args.deploymentGroupArn,
-          deploymentConfigArn: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentconfig:${args.deploymentConfigName}`,
-          passRoleArns: [args.executionRoleArn, args.taskRoleArn],
+          projectArns: deployProject ? [project.arn, deployProject.arn] : [project.arn],
+          codeDeploy: deployProject
+            ? undefined
+            : {
+                applicationArn: args.applicationArn!,
+                deploymentGroupArn: args.deploymentGroupArn!,
+                deploymentConfigArn: pulumi.interpolate`arn:aws:codedeploy:${args.region}:${args.accountId}:deploymentconfig:${args.deploymentConfigName}`,
+                passRoleArns: [args.executionRoleArn, args.taskRoleArn],
+              },
           approvalTopicArn: delivery.approvalTopicArn,
         }),
         tags,
@@ -424,24 +446,34 @@ export class Pipeline extends pulumi.ComponentResource {
     stages.push({
       name: STAGES.deploy,
       actions: [
-        {
-          name: STAGES.deploy,
-          category: "Deploy",
-          owner: "AWS",
-          provider: "CodeDeployToECS",
-          version: "1",
-          inputArtifacts: [ARTIFACTS.build],
-          configuration: {
-            ApplicationName: args.applicationName,
-            DeploymentGroupName: args.deploymentGroupName,
-            TaskDefinitionTemplateArtifact: ARTIFACTS.build,
-            TaskDefinitionTemplatePath: BUILD_FILES.taskDefinition,
-            AppSpecTemplateArtifact: ARTIFACTS.build,
-            AppSpecTemplatePath: BUILD_FILES.appSpec,
-            Image1ArtifactName: ARTIFACTS.build,
-            Image1ContainerName: "IMAGE1_NAME",
-          },
-        },
+        deployProject
+          ? {
+              name: STAGES.deploy,
+              category: "Build",
+              owner: "AWS",
+              provider: "CodeBuild",
+              version: "1",
+              inputArtifacts: [ARTIFACTS.build],
+              configuration: { ProjectName: deployProject.name },
+            }
+          : {
+              name: STAGES.deploy,
+              category: "Deploy",
+              owner: "AWS",
+              provider: "CodeDeployToECS",
+              version: "1",
+              inputArtifacts: [ARTIFACTS.build],
+              configuration: {
+                ApplicationName: args.applicationName!,
+                DeploymentGroupName: args.deploymentGroupName!,
+                TaskDefinitionTemplateArtifact: ARTIFACTS.build,
+                TaskDefinitionTemplatePath: BUILD_FILES.taskDefinition,
+                AppSpecTemplateArtifact: ARTIFACTS.build,
+                AppSpecTemplatePath: BUILD_FILES.appSpec,
+                Image1ArtifactName: ARTIFACTS.build,
+                Image1ContainerName: "IMAGE1_NAME",
+              },
+            },
       ],
     });
 
@@ -621,11 +653,15 @@ export const PROMOTE_PULL_ACTIONS = [
 interface PipelinePermissions {
   readonly artifactBucketArn: pulumi.Input<string>;
   readonly connectionArn: pulumi.Input<string>;
-  readonly projectArn: pulumi.Input<string>;
-  readonly applicationArn: pulumi.Input<string>;
-  readonly deploymentGroupArn: pulumi.Input<string>;
-  readonly deploymentConfigArn: pulumi.Input<string>;
-  readonly passRoleArns: pulumi.Input<string>[];
+  /** The build project, and on the ecs engine the deploy project. */
+  readonly projectArns: pulumi.Input<string>[];
+  /** codedeploy engine: what CodeDeployToECS calls. @default - none (the ecs engine) */
+  readonly codeDeploy?: {
+    readonly applicationArn: pulumi.Input<string>;
+    readonly deploymentGroupArn: pulumi.Input<string>;
+    readonly deploymentConfigArn: pulumi.Input<string>;
+    readonly passRoleArns: pulumi.Input<string>[];
+  };
   readonly approvalTopicArn?: pulumi.Input<string>;
 }
 
@@ -654,45 +690,50 @@ export function pipelineStatements(p: PipelinePermissions): Statement[] {
       Sid: "Build",
       Effect: "Allow",
       Action: ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-      Resource: p.projectArn,
-    },
-    {
-      Sid: "Deploy",
-      Effect: "Allow",
-      Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-      Resource: p.deploymentGroupArn,
-    },
-    {
-      Sid: "DeployApplication",
-      Effect: "Allow",
-      Action: [
-        "codedeploy:GetApplication",
-        "codedeploy:GetApplicationRevision",
-        "codedeploy:RegisterApplicationRevision",
-      ],
-      Resource: p.applicationArn,
-    },
-    {
-      Sid: "DeployConfig",
-      Effect: "Allow",
-      Action: ["codedeploy:GetDeploymentConfig"],
-      Resource: p.deploymentConfigArn,
-    },
-    {
-      Sid: "RegisterTaskDefinition",
-      Effect: "Allow",
-      Action: ["ecs:RegisterTaskDefinition"],
-      // RegisterTaskDefinition has no resource-level permissions.
-      Resource: "*",
-    },
-    {
-      Sid: "PassTaskRoles",
-      Effect: "Allow",
-      Action: ["iam:PassRole"],
-      Resource: p.passRoleArns,
-      Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      Resource: p.projectArns,
     },
   ];
+  const cd = p.codeDeploy;
+  if (cd) {
+    statements.push(
+      {
+        Sid: "Deploy",
+        Effect: "Allow",
+        Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+        Resource: cd.deploymentGroupArn,
+      },
+      {
+        Sid: "DeployApplication",
+        Effect: "Allow",
+        Action: [
+          "codedeploy:GetApplication",
+          "codedeploy:GetApplicationRevision",
+          "codedeploy:RegisterApplicationRevision",
+        ],
+        Resource: cd.applicationArn,
+      },
+      {
+        Sid: "DeployConfig",
+        Effect: "Allow",
+        Action: ["codedeploy:GetDeploymentConfig"],
+        Resource: cd.deploymentConfigArn,
+      },
+      {
+        Sid: "RegisterTaskDefinition",
+        Effect: "Allow",
+        Action: ["ecs:RegisterTaskDefinition"],
+        // RegisterTaskDefinition has no resource-level permissions.
+        Resource: "*",
+      },
+      {
+        Sid: "PassTaskRoles",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: cd.passRoleArns,
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      },
+    );
+  }
   if (p.approvalTopicArn) {
     statements.push({
       Sid: "Approval",
@@ -702,4 +743,120 @@ export function pipelineStatements(p: PipelinePermissions): Statement[] {
     });
   }
   return statements;
+}
+
+type EcsDeployProjectArgs = PipelineArgs & {
+  readonly ecsDeploy: NonNullable<PipelineArgs["ecsDeploy"]>;
+  readonly buildLogs: aws.cloudwatch.LogGroup;
+};
+
+/** Seconds between the deploy step's polls of the deployment. */
+export const ECS_DEPLOY_POLL_SECONDS = 15;
+
+/**
+ * The ecs engine's deploy project: registers the build's task definition, calls UpdateService and
+ * waits on DescribeServiceDeployments (see `ecsDeployScript`). Chosen over CodePipeline's "ECS"
+ * deploy action, which derives a new revision from the service's current task definition and
+ * replaces only the image (AWS CodePipeline guide, "Amazon Elastic Container Service deploy action
+ * reference"), so CPU, memory and environment changes of the template would never reach the
+ * service; this step deploys the same rendered `taskdef.json` CodeDeploy would.
+ */
+function ecsDeployProject(
+  name: string,
+  args: EcsDeployProjectArgs,
+  parent: pulumi.Resource,
+): aws.codebuild.Project {
+  const { service, ecsDeploy, tags } = args;
+  const buildspec = pulumi
+    .all([
+      ecsDeploy.clusterName,
+      ecsDeploy.serviceName,
+      pulumi.all(args.subnetIds),
+      pulumi.all(args.securityGroupIds),
+    ])
+    .apply(([clusterName, serviceName, subnets, securityGroups]) =>
+      renderEcsDeployBuildspec({
+        clusterName,
+        serviceName,
+        subnets,
+        securityGroups,
+        assignPublicIp: args.assignPublicIp,
+        pollSeconds: ECS_DEPLOY_POLL_SECONDS,
+        timeoutSeconds: ecsDeploy.timeoutMinutes * 60,
+      }),
+    );
+  const serviceDeployments = pulumi
+    .output(ecsDeploy.serviceArn)
+    .apply((arn) => `${arn.replace(":service/", ":service-deployment/")}/*`);
+  const { role, policy } = roleWithPolicy(
+    `${name}-deploy`,
+    {
+      assumedBy: "codebuild.amazonaws.com",
+      description: `CodeBuild starts ${service.name}'s Amazon ECS blue/green deployment and waits for it`,
+      statements: [
+        {
+          Sid: "Logs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: pulumi.interpolate`${args.buildLogs.arn}:*`,
+        },
+        {
+          Sid: "Artifacts",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:GetObjectVersion"],
+          Resource: pulumi.interpolate`${args.delivery.artifactBucketArn}/*`,
+        },
+        {
+          Sid: "RegisterTaskDefinition",
+          Effect: "Allow",
+          Action: ["ecs:RegisterTaskDefinition"],
+          // RegisterTaskDefinition has no resource-level permissions.
+          Resource: "*",
+        },
+        {
+          Sid: "PassTaskRoles",
+          Effect: "Allow",
+          Action: ["iam:PassRole"],
+          Resource: [args.executionRoleArn, args.taskRoleArn],
+          Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+        },
+        {
+          Sid: "Deploy",
+          Effect: "Allow",
+          Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+          Resource: ecsDeploy.serviceArn,
+        },
+        {
+          Sid: "WatchDeployment",
+          Effect: "Allow",
+          Action: ["ecs:DescribeServiceDeployments"],
+          Resource: serviceDeployments,
+        },
+      ],
+      tags,
+    },
+    parent,
+  );
+  return new aws.codebuild.Project(
+    `${name}-deploy`,
+    {
+      name: `${pipelineName(args.environment, service.name)}-deploy`,
+      description: `Deploys ${service.name} (${args.environment}) with Amazon ECS blue/green and waits for the result`,
+      serviceRole: role.arn,
+      buildTimeout: ecsDeploy.timeoutMinutes,
+      source: { type: "CODEPIPELINE", buildspec },
+      artifacts: { type: "CODEPIPELINE" },
+      environment: {
+        type: "LINUX_CONTAINER",
+        computeType: "BUILD_GENERAL1_SMALL",
+        image: BUILD_IMAGE,
+        privilegedMode: false,
+      },
+      logsConfig: {
+        cloudwatchLogs: { groupName: args.buildLogs.name, streamName: "deploy", status: "ENABLED" },
+      },
+      tags,
+    },
+    { parent, dependsOn: policy ? [policy] : [] },
+  );
 }

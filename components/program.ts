@@ -11,6 +11,8 @@ import { Observability, type ObservedService } from "./observability";
 import { Delivery, Pipeline } from "./pipeline";
 import { Registry } from "./registry";
 import { FargateService } from "./service";
+import { SharedListeners } from "./sharedListener";
+import { deployEcsService } from "./ecsStack";
 import { ServiceAutoscaling } from "./autoscaling";
 import { tagsFor } from "./tags";
 import { teardownPolicy } from "./teardown";
@@ -22,9 +24,13 @@ export interface ServiceOutputs {
   readonly versionUrl: pulumi.Output<string>;
   readonly repositoryUrl: pulumi.Output<string>;
   readonly ecsService: pulumi.Output<string>;
-  readonly deploymentGroup: pulumi.Output<string>;
+  /** codedeploy engine: the service's deployment group. */
+  readonly deploymentGroup?: pulumi.Output<string>;
   readonly logGroup: pulumi.Output<string>;
-  readonly deploymentGroupConsole: pulumi.Output<string>;
+  /** codedeploy engine: the deployment group in the CodeDeploy console. */
+  readonly deploymentGroupConsole?: pulumi.Output<string>;
+  /** ecs engine: the service's deployments in the Amazon ECS console. */
+  readonly deploymentsConsole?: pulumi.Output<string>;
   readonly logsConsole: pulumi.Output<string>;
   readonly pipeline: pulumi.Output<string>;
   readonly pipelineConsole: pulumi.Output<string>;
@@ -35,7 +41,10 @@ export interface StackOutputs {
   readonly vpcId: pulumi.Output<string>;
   readonly loadBalancerDns: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
-  readonly codeDeployApplication: pulumi.Output<string>;
+  /** Which engine deploys: `codedeploy` or `ecs`. */
+  readonly engine: GreenlightConfig["deployment"]["engine"];
+  /** codedeploy engine: the stack's CodeDeploy application (none on ecs). */
+  readonly codeDeployApplication?: pulumi.Output<string>;
   /** The source connection: PENDING until its handshake is completed once in the console. */
   readonly sourceConnectionArn: pulumi.Output<string>;
   readonly artifactBucket: pulumi.Output<string>;
@@ -60,7 +69,19 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     subnetIds: config.loadBalancer.internal ? network.privateSubnetIds : network.publicSubnetIds,
     tags: stackTags,
   });
-  const cluster = new Cluster(env, { tags: stackTags });
+  const ecs = config.deployment.engine === "ecs";
+  const cluster = new Cluster(env, { codeDeploy: !ecs, tags: stackTags });
+  // The ecs engine: every service on one production and one test listener, routed by rules.
+  const sharedListeners = ecs
+    ? new SharedListeners(env, {
+        config: config.loadBalancer,
+        loadBalancer,
+        prodPort: config.services[0].prodPort,
+        testPort: config.services[0].testPort,
+        vpcCidr: network.vpcCidr,
+        tags: stackTags,
+      })
+    : undefined;
   const delivery = new Delivery(env, {
     environment: env,
     source: config.source,
@@ -74,16 +95,18 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     liveCheck: config.liveCheck,
     slackWebhookUrl: new pulumi.Config(NAMESPACE).getSecret(SLACK_WEBHOOK_KEY),
     applicationName: cluster.applicationName,
+    ...(ecs ? { ecs: { clusterArn: cluster.clusterArn } } : {}),
     region,
     accountId,
-    probeHost: config.loadBalancer.domainName,
+    // On ecs each service's rule names its host; the hook probes that.
+    probeHost: ecs ? undefined : config.loadBalancer.domainName,
     services: config.services.map((s) => s.name),
     vpc: {
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       albSecurityGroupId: loadBalancer.securityGroupId,
       natPublicIps: network.natPublicIps,
-      prodPorts: config.services.map((s) => s.prodPort),
+      prodPorts: [...new Set(config.services.map((s) => s.prodPort))],
     },
     logRetentionDays: config.logRetentionDays,
     tags: stackTags,
@@ -92,14 +115,10 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
   const services: Record<string, ServiceOutputs> = {};
   const observed: ObservedService[] = [];
   for (const service of config.services) {
-    const deployed = deployService(config, service, {
-      network,
-      loadBalancer,
-      cluster,
-      delivery,
-      accountId,
-      liveHook,
-    });
+    const shared = { network, loadBalancer, cluster, delivery, accountId, liveHook };
+    const deployed = sharedListeners
+      ? deployEcsService(config, service, { ...shared, listeners: sharedListeners })
+      : deployService(config, service, shared);
     services[service.name] = deployed.outputs;
     observed.push(deployed.observed);
   }
@@ -115,6 +134,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
   });
   new Notifier(env, {
     environment: env,
+    engine: config.deployment.engine,
     alerts: config.alerts,
     slackSecretArn: liveHook.secretArn,
     region,
@@ -135,6 +155,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
     vpcId: network.vpcId,
     loadBalancerDns: loadBalancer.dnsName,
     clusterName: cluster.clusterName,
+    engine: config.deployment.engine,
     codeDeployApplication: cluster.applicationName,
     sourceConnectionArn: delivery.connectionArn,
     liveHookFunction: liveHook.functionName,
@@ -144,7 +165,7 @@ export function greenlight(config: GreenlightConfig): StackOutputs {
   };
 }
 
-interface Shared {
+export interface Shared {
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
   readonly cluster: Cluster;
@@ -153,12 +174,19 @@ interface Shared {
   readonly liveHook: LiveHook;
 }
 
+/** What deploying one service gives the stack: its outputs and what is watched of it. */
+export interface DeployedService {
+  readonly outputs: ServiceOutputs;
+  readonly observed: ObservedService;
+}
+
 function deployService(
   config: GreenlightConfig,
   service: ServiceConfig,
   shared: Shared,
-): { outputs: ServiceOutputs; observed: ObservedService } {
+): DeployedService {
   const { network, loadBalancer, cluster, delivery } = shared;
+  const applicationName = cluster.applicationName!;
   const tags = tagsFor(config.environment, service.name);
   const name = service.name;
 
@@ -205,7 +233,7 @@ function deployService(
   const deployment = new BlueGreenDeployment(name, {
     serviceName: service.name,
     deployment: config.deployment,
-    applicationName: cluster.applicationName,
+    applicationName,
     clusterName: cluster.clusterName,
     ecsServiceName: fargate.serviceName,
     ecsServiceArn: fargate.serviceArn,
@@ -236,8 +264,8 @@ function deployService(
     subnetIds: network.taskSubnetIds,
     securityGroupIds: [traffic.taskSecurityGroupId],
     assignPublicIp: network.assignPublicIp,
-    applicationName: cluster.applicationName,
-    applicationArn: cluster.applicationArn,
+    applicationName,
+    applicationArn: cluster.applicationArn!,
     deploymentGroupName: deployment.deploymentGroupName,
     deploymentGroupArn: deployment.deploymentGroupArn,
     deploymentConfigName: deployment.deploymentConfigName,
@@ -267,7 +295,7 @@ function deployService(
     ecsService: fargate.serviceName,
     deploymentGroup: deployment.deploymentGroupName,
     logGroup: fargate.logGroupName,
-    deploymentGroupConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/codesuite/codedeploy/applications/${cluster.applicationName}/deployment-groups/${deployment.deploymentGroupName}?region=${region}`,
+    deploymentGroupConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/codesuite/codedeploy/applications/${applicationName}/deployment-groups/${deployment.deploymentGroupName}?region=${region}`,
     pipeline: pipeline.pipelineName,
     pipelineConsole: pipeline.consoleUrl,
     logsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fargate.logGroupName.apply(encodeURIComponent)}`,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PermissionStatement, ServiceConfig } from "./config";
+import { ECS_OWNED_SERVICE_FIELDS, type EcsServiceDeployment } from "./ecsEngine";
 import { roleWithPolicy, type Statement } from "./iam";
 import { secretStatements, type SecretScope } from "./secrets";
 import type { Tags } from "./tags";
@@ -63,6 +64,11 @@ export interface FargateServiceArgs {
   readonly logRetentionDays: number;
   /** The source repository's web URL, shown in release notices. */
   readonly sourceRepositoryUrl: string;
+  /**
+   * The ecs engine: the service's native blue/green settings (see `ecsEngine.ts`).
+   * @default - the CODE_DEPLOY controller
+   */
+  readonly ecs?: EcsServiceDeployment;
   readonly tags: Tags;
 }
 
@@ -271,6 +277,8 @@ export class FargateService extends pulumi.ComponentResource {
             containerPort: service.containerPort,
           },
         ],
+        // The ecs engine: the ECS controller, its strategy, alarms and advanced configuration.
+        ...args.ecs,
         networkConfiguration: {
           subnets: args.subnetIds,
           securityGroups: args.securityGroupIds,
@@ -287,7 +295,7 @@ export class FargateService extends pulumi.ComponentResource {
         dependsOn: args.listeners,
         // With autoscaling, Application Auto Scaling owns the desired count too.
         ignoreChanges: [
-          ...CODEDEPLOY_OWNED_SERVICE_FIELDS,
+          ...(args.ecs ? ECS_OWNED_SERVICE_FIELDS : CODEDEPLOY_OWNED_SERVICE_FIELDS),
           ...(service.autoscaling ? ["desiredCount"] : []),
         ],
       },

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,6 +11,7 @@ import {
   appSpec,
   renderAppSpec,
   renderBuildspec,
+  renderEcsDeployBuildspec,
   renderTaskDefinitionTemplate,
 } from "../components/buildspec";
 import { parseConfig } from "../components/config";
@@ -769,5 +770,149 @@ describe("the build's promote path (its shell steps, run for real with Docker an
         "staging",
       );
     });
+  });
+});
+
+describe("the ecs engine's deploy step (its shell run for real, the AWS CLI stubbed)", () => {
+  /** A fake `aws` on PATH: logs its calls, answers from files, and plays the deployment states. */
+  const FAKE_AWS = `#!/usr/bin/env bash
+set -euo pipefail
+echo "$*" >> "$FAKE/calls.log"
+case "$1 $2" in
+  "ecs register-task-definition")
+    cp "\${4#file://}" "$FAKE/registered.json"
+    echo "arn:aws:ecs:eu-west-1:123456789012:task-definition/greenlight-dev-web:7" ;;
+  "ecs describe-services")
+    if [ -f "$FAKE/updated" ] && [ "$(cat "$FAKE/started")" = yes ]; then echo "$FAKE_NEW"; else echo "$FAKE_OLD"; fi ;;
+  "ecs update-service") touch "$FAKE/updated"; echo '{"service":{}}' ;;
+  "ecs describe-service-deployments")
+    n=$(( $(cat "$FAKE/polls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$FAKE/polls"
+    line="$(sed -n "\${n}p" "$FAKE/states")"; [ -n "$line" ] || line="$(tail -n 1 "$FAKE/states")"
+    printf '%s\\n' "$line" ;;
+  *) echo "unexpected aws $*" >&2; exit 2 ;;
+esac
+`;
+
+  function deploy(
+    states: string[],
+    options: { started?: boolean; timeoutSeconds?: number } = {},
+  ): { status: number; stdout: string; stderr: string; calls: string[]; registered?: any } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-ecs-deploy-"));
+    try {
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, "aws"), FAKE_AWS, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, "states"), states.join("\n") + "\n");
+      fs.writeFileSync(path.join(dir, "started"), options.started === false ? "no" : "yes");
+      fs.writeFileSync(
+        path.join(dir, "imageDetail.json"),
+        JSON.stringify({
+          ImageURI: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"ab".repeat(32)}`,
+        }),
+      );
+      fs.writeFileSync(path.join(dir, "taskdef.json"), renderTaskDefinitionTemplate(template()));
+      const spec = parse(
+        renderEcsDeployBuildspec({
+          clusterName: "greenlight-dev",
+          serviceName: "web",
+          subnets: ["subnet-0a", "subnet-0b"],
+          securityGroups: ["sg-0web"],
+          assignPublicIp: false,
+          pollSeconds: 0,
+          timeoutSeconds: options.timeoutSeconds ?? 60,
+        }),
+      );
+      const env = {
+        ...process.env,
+        ...spec.env.variables,
+        FIND_ATTEMPTS: "3",
+        PATH: `${bin}:${process.env.PATH}`,
+        FAKE: dir,
+        FAKE_OLD: "arn:aws:ecs:eu-west-1:123456789012:service-deployment/greenlight-dev/web/old",
+        FAKE_NEW: "arn:aws:ecs:eu-west-1:123456789012:service-deployment/greenlight-dev/web/new",
+      };
+      const result = spawnSync("bash", ["-c", spec.phases.build.commands.join("\n")], {
+        cwd: dir,
+        env,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      const registered = path.join(dir, "registered.json");
+      return {
+        status: result.status ?? -1,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        calls: fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n"),
+        registered: fs.existsSync(registered)
+          ? JSON.parse(fs.readFileSync(registered, "utf8"))
+          : undefined,
+      };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("registers taskdef.json with the pinned image, updates the service and waits for SUCCESSFUL", () => {
+    const r = deploy([
+      "IN_PROGRESS\tPRODUCTION_TRAFFIC_SHIFT\tNone",
+      "IN_PROGRESS\tPOST_PRODUCTION_TRAFFIC_SHIFT\tNone",
+      "IN_PROGRESS\tBAKE_TIME\tNone",
+      "SUCCESSFUL\tCLEAN_UP\tNone",
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.registered.containerDefinitions[0].image,
+      `123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:${"ab".repeat(32)}`,
+    );
+    assert.equal(r.registered.family, "greenlight-dev-web");
+    assert.equal(r.registered.cpu, template().cpu);
+    assert.deepEqual(
+      r.calls.map((c) => c.split(" ").slice(0, 2).join(" ")),
+      [
+        "ecs register-task-definition",
+        "ecs describe-services",
+        "ecs update-service",
+        "ecs describe-services",
+        "ecs describe-service-deployments",
+        "ecs describe-service-deployments",
+        "ecs describe-service-deployments",
+        "ecs describe-service-deployments",
+      ],
+    );
+    assert.match(
+      r.calls[2],
+      /--task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition\/greenlight-dev-web:7 --network-configuration \{"awsvpcConfiguration":\{"subnets":\["subnet-0a","subnet-0b"\],"securityGroups":\["sg-0web"\],"assignPublicIp":"DISABLED"\}\}/,
+    );
+    assert.match(
+      r.calls[4],
+      /--service-deployment-arns arn:aws:ecs:.*service-deployment\/greenlight-dev\/web\/new/,
+    );
+    assert.match(r.stdout, /Greenlight: IN_PROGRESS BAKE_TIME None/);
+    assert.match(r.stdout, /Greenlight: web deployed/);
+  });
+
+  for (const end of ["ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"]) {
+    it(`fails the stage when the deployment ends ${end}`, () => {
+      const r = deploy([
+        "IN_PROGRESS\tPRODUCTION_TRAFFIC_SHIFT\tNone",
+        `${end}\tCLEAN_UP\thook failed`,
+      ]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`web was not deployed: ${end}`));
+    });
+  }
+
+  it("fails when Amazon ECS starts no new deployment, after a bounded search", () => {
+    const r = deploy(["SUCCESSFUL\tCLEAN_UP\tNone"], { started: false });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /started no deployment of web/);
+    assert.equal(r.calls.filter((c) => c.startsWith("ecs describe-services")).length, 4);
+    assert.ok(!r.calls.some((c) => c.startsWith("ecs describe-service-deployments")));
+  });
+
+  it("gives up at its timeout while the deployment is still in progress", () => {
+    const r = deploy(["IN_PROGRESS\tBAKE_TIME\tNone"], { timeoutSeconds: 0 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /still IN_PROGRESS after 0 s/);
   });
 });

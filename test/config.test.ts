@@ -910,3 +910,177 @@ describe("stack configuration", () => {
     });
   });
 });
+
+describe("deployment.engine: ecs", () => {
+  /** The valid config on the ecs engine, with a domain and two services routed by host. */
+  function ecs(): Record<string, any> {
+    const raw = valid();
+    raw.deployment = { engine: "ecs" };
+    raw.loadBalancer = { domainName: "shop.example.com" };
+    raw.services = [
+      { name: "web", sourcePath: "app-sample", containerPort: 8080, hostname: "shop.example.com" },
+      {
+        name: "orders",
+        sourcePath: "services/orders",
+        containerPort: 8080,
+        pathPattern: "/orders/*",
+      },
+    ];
+    return raw;
+  }
+
+  it("defaults to codedeploy and resolves shared ports, priorities and routes on ecs", () => {
+    assert.equal(parseConfig(valid()).deployment.engine, "codedeploy");
+    const config = parseConfig(ecs());
+    assert.deepEqual(
+      config.services.map((s) => [s.prodPort, s.testPort, s.rulePriority, s.route]),
+      [
+        [80, 8443, 10, { hostname: "shop.example.com" }],
+        [80, 8443, 20, { pathPattern: "/orders/*" }],
+      ],
+    );
+    const https = ecs();
+    https.loadBalancer.certificateArn =
+      "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978";
+    https.loadBalancer.testPort = 9443;
+    https.services[1].rulePriority = 5;
+    assert.deepEqual(
+      parseConfig(https).services.map((s) => [s.prodPort, s.testPort, s.rulePriority]),
+      [
+        [443, 9443, 10],
+        [443, 9443, 5],
+      ],
+    );
+  });
+
+  it("routes a stack's single service without host or path to every path", () => {
+    const raw = valid();
+    raw.deployment = { engine: "ecs" };
+    assert.deepEqual(parseConfig(raw).services[0].route, { pathPattern: "/*" });
+  });
+
+  it("rejects ecs-only keys on codedeploy, naming the engine key", () => {
+    const raw = withService({ hostname: "shop.example.com", rulePriority: 3 });
+    raw.loadBalancer = { testPort: 9000 };
+    assert.deepEqual(problems(raw), [
+      "greenlight:services[0].hostname is set, but only greenlight:deployment.engine: ecs routes by listener rules; CodeDeploy gives each service its own listener ports (prodPort, testPort): remove it, or set greenlight:deployment.engine to ecs.",
+      "greenlight:services[0].rulePriority is set, but only greenlight:deployment.engine: ecs routes by listener rules; CodeDeploy gives each service its own listener ports (prodPort, testPort): remove it, or set greenlight:deployment.engine to ecs.",
+      "greenlight:loadBalancer.testPort is set, but only greenlight:deployment.engine: ecs has one shared test listener; with CodeDeploy each service has its own services[].testPort: remove it, or set greenlight:deployment.engine to ecs.",
+    ]);
+  });
+
+  it("rejects per-service listener ports on ecs", () => {
+    const raw = ecs();
+    raw.services[1].prodPort = 8081;
+    assert.deepEqual(problems(raw), [
+      "greenlight:services[1].prodPort is set, but with greenlight:deployment.engine: ecs every service shares one production and one test listener (greenlight:loadBalancer.testPort sets the test port): remove it and route the service with hostname and/or pathPattern.",
+    ]);
+  });
+
+  it("rejects a host name outside the domain, and one without a domain", () => {
+    const raw = ecs();
+    raw.services[0].hostname = "shop.example.org";
+    raw.services[1].hostname = "evilshop.example.com";
+    assert.deepEqual(problems(raw), [
+      'greenlight:services[0].hostname is "shop.example.org", not under greenlight:loadBalancer.domainName "shop.example.com"; use shop.example.com or a name under it (e.g. web.shop.example.com).',
+      'greenlight:services[1].hostname is "evilshop.example.com", not under greenlight:loadBalancer.domainName "shop.example.com"; use shop.example.com or a name under it (e.g. orders.shop.example.com).',
+    ]);
+    const none = ecs();
+    delete none.loadBalancer.domainName;
+    assert.deepEqual(problems(none), [
+      'greenlight:services[0].hostname is "shop.example.com" but greenlight:loadBalancer.domainName is not set; set the stack\'s domain (the name the certificate covers) so host names can be checked against it.',
+    ]);
+  });
+
+  it("keeps host names to the domain's own name when Greenlight creates its certificate", () => {
+    const raw = ecs();
+    raw.loadBalancer = { domain: { zone: "example.com", name: "shop.example.com" } };
+    raw.services[1].hostname = "orders.shop.example.com";
+    assert.deepEqual(problems(raw), [
+      'greenlight:services[1].hostname is "orders.shop.example.com"; the certificate and DNS record Greenlight creates for greenlight:loadBalancer.domain cover "shop.example.com" only: use hostname shop.example.com (or pathPattern), or a certificate covering the service names with certificateArn and domainName and your own DNS records.',
+    ]);
+    delete raw.services[1].hostname;
+    const config = parseConfig(raw);
+    assert.deepEqual(
+      config.services.map((s) => [s.prodPort, s.route]),
+      [
+        [443, { hostname: "shop.example.com" }],
+        [443, { pathPattern: "/orders/*" }],
+      ],
+    );
+  });
+
+  it("rejects an unrouted service among several, a shared route and a shared priority", () => {
+    const raw = ecs();
+    raw.services.push({ name: "admin", sourcePath: "services/admin", containerPort: 8080 });
+    raw.services.push({
+      name: "api",
+      sourcePath: "services/api",
+      containerPort: 8080,
+      pathPattern: "/orders/*",
+      rulePriority: 20,
+    });
+    assert.deepEqual(problems(raw), [
+      "greenlight:services[2] has neither hostname nor pathPattern; with greenlight:deployment.engine: ecs and several services, each needs a route on the shared listener: set hostname (e.g. admin.shop.example.com) and/or pathPattern (e.g. /admin/*).",
+      "greenlight:services[3].pathPattern routes the same requests as greenlight:services[1] (host any, path /orders/*); give each service its own hostname or pathPattern.",
+      "greenlight:services[3].rulePriority is 20, the same as greenlight:services[1]'s; listener rule priorities must be unique: set a different rulePriority.",
+    ]);
+  });
+
+  it("rejects a priority out of range, a bad path and a test port on production's", () => {
+    const raw = ecs();
+    raw.services[0].rulePriority = 50001;
+    raw.services[1].pathPattern = "orders/*";
+    raw.loadBalancer.testPort = 80;
+    assert.deepEqual(problems(raw), [
+      "greenlight:services[0].rulePriority is 50001; listener rule priorities go from 1 to 50000: use a value from 1 to 50000.",
+      `greenlight:services[1].pathPattern is "orders/*"; use a path starting with / such as /api/*, at most 128 characters (letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * ?).`,
+    ]);
+    delete raw.services[0].rulePriority;
+    raw.services[1].pathPattern = "/orders/*";
+    assert.deepEqual(problems(raw), [
+      "greenlight:loadBalancer.testPort is 80, the production listener's port; choose another port for the test listener (default 8443).",
+    ]);
+  });
+
+  it("rejects traffic shifting and bake times Amazon ECS does not take", () => {
+    const raw = ecs();
+    raw.deployment = {
+      engine: "ecs",
+      trafficShifting: { type: "Linear", percent: 2, intervalMinutes: 1441 },
+      terminationWaitMinutes: 2000,
+    };
+    assert.deepEqual(problems(raw), [
+      "greenlight:deployment.trafficShifting.percent is 2; Amazon ECS linear deployments move 3 to 100 percent a step: use 3 or more.",
+      "greenlight:deployment.trafficShifting.intervalMinutes is 1441; an Amazon ECS step bake time is at most 1440 minutes (one day): use 1440 or less.",
+      "greenlight:deployment.terminationWaitMinutes is 2000; it is the Amazon ECS bake time, at most 1440 minutes (one day) with greenlight:deployment.engine: ecs: use 1440 or less.",
+    ]);
+  });
+
+  it("counts listener rules and target groups, not listeners, on ecs", () => {
+    const size = {
+      engine: "ecs" as const,
+      prodIngressCidrs: 1,
+      testIngressCidrs: 1,
+      redirect: true,
+      placement: { inVpc: false } as const,
+      natGateways: 1,
+    };
+    assert.deepEqual(loadBalancerUsage(size).listeners, { perService: 0, fixed: 3 });
+    assert.equal(maxServices(size), 50);
+    assert.deepEqual(limitProblems({ ...size, services: 51 }), [
+      {
+        path: ["services"],
+        message:
+          "lists 51 services; they need 102 target groups (a blue and a green each) and an Application Load Balancer takes at most 100 (a fixed limit), so this stack holds 50: split the services across stacks.",
+      },
+    ]);
+    assert.deepEqual(limitProblems({ ...size, services: 50 }), []);
+    assert.deepEqual(
+      limitProblems({ ...size, services: 1, prodIngressCidrs: 30, testIngressCidrs: 1 }).map(
+        (p) => p.path,
+      ),
+      [["loadBalancer", "prodIngressCidrs"]],
+    );
+  });
+});

@@ -47,6 +47,26 @@ export function stackFileRaw(stack: StackName): Record<string, any> {
   return readStackFileRaw(stack) as Record<string, any>;
 }
 
+/**
+ * A shipped stack file on the ecs engine, without per-service ports: with `loadBalancer.domain`
+ * (whose certificate covers its name only) the first service takes the domain's name and the
+ * others a path; otherwise each service gets a host under `<stack>.shop.example.com`.
+ */
+export function ecsStack(stack: StackName): Record<string, any> {
+  const raw = stackFileRaw(stack);
+  raw.deployment = { ...raw.deployment, engine: "ecs" };
+  const domain: string | undefined = raw.loadBalancer?.domain?.name;
+  if (domain === undefined) {
+    raw.loadBalancer = { ...raw.loadBalancer, domainName: `${stack}.shop.example.com` };
+  }
+  raw.services = raw.services.map((s: any, i: number) => {
+    const { prodPort: _p, testPort: _t, ...rest } = s;
+    if (domain === undefined) return { ...rest, hostname: `${s.name}.${stack}.shop.example.com` };
+    return i === 0 ? { ...rest, hostname: domain } : { ...rest, pathPattern: `/${s.name}/*` };
+  });
+  return raw;
+}
+
 /** Engine-style config (`greenlight:key` → string) from raw values. */
 export function toEngineConfig(raw: RawConfig): Record<string, string> {
   const out: Record<string, string> = { "aws:region": REGION };

@@ -416,7 +416,7 @@ describe("the Greenlight program", function () {
           );
           assert.equal(await value(o.deploymentGroup), service.name);
           assert.match(
-            await value(o.deploymentGroupConsole),
+            await value(o.deploymentGroupConsole!),
             new RegExp(
               `/codesuite/codedeploy/applications/${stack}-0a1b2c3/deployment-groups/${service.name}\\?region=eu-west-1$`,
             ),

@@ -30,6 +30,20 @@ export type TrafficShifting =
       readonly predefined?: PredefinedTrafficShifting;
     };
 
+/**
+ * The deployment engines: CodeDeploy blue/green (a listener pair per service), or Amazon ECS
+ * native blue/green (every service on one listener, shifted by listener rules).
+ */
+export const DEPLOYMENT_ENGINES = ["codedeploy", "ecs"] as const;
+export type DeploymentEngine = (typeof DEPLOYMENT_ENGINES)[number];
+
+/** Amazon ECS bake times (`bakeTimeInMinutes`, step and canary bake times) go up to one day. */
+export const MAX_ECS_BAKE_MINUTES = 1440;
+/** Amazon ECS linear deployments move at least 3 percent a step (`stepPercent` 3.0–100.0). */
+export const MIN_ECS_LINEAR_STEP_PERCENT = 3;
+/** The test listener's port on the ecs engine, unless `loadBalancer.testPort` says otherwise. */
+export const DEFAULT_ECS_TEST_PORT = 8443;
+
 /** Fargate's cpu units and the memory (MiB) each accepts. */
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],

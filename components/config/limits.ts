@@ -3,17 +3,24 @@
  * loadBalancer.ts and liveHook.ts). Sources: "Quotas for your Application Load Balancers" and
  * "Amazon VPC quotas" (security groups) in the AWS documentation.
  */
+import type { DeploymentEngine } from "./choices";
 import type { HookPlacement, Problem } from "./rules";
 
 /** Listeners per Application Load Balancer (default quota, adjustable). */
 export const MAX_LISTENERS_PER_ALB = 50;
 /** Target groups per Application Load Balancer (not adjustable). */
 export const MAX_TARGET_GROUPS_PER_ALB = 100;
+/** Rules per Application Load Balancer listener, the default rule excluded (default quota). */
+export const MAX_RULES_PER_LISTENER = 100;
+/** Listener rule priorities go from 1 to 50000. */
+export const MAX_RULE_PRIORITY = 50000;
 /** Inbound (and, separately, outbound) IPv4 rules per security group (default quota). */
 export const MAX_RULES_PER_SECURITY_GROUP = 60;
 
 export interface StackSize {
   readonly services: number;
+  /** codedeploy (the default): a listener pair per service; ecs: one shared pair, a rule per service on each. */
+  readonly engine?: DeploymentEngine;
   readonly prodIngressCidrs: number;
   readonly testIngressCidrs: number;
   /** Port 80 redirects to HTTPS: one more listener and one rule per production range. */
@@ -30,11 +37,29 @@ export function loadBalancerUsage(size: Omit<StackSize, "services">) {
     : size.placement.admit === "hookSecurityGroup"
       ? 1
       : size.natGateways;
+  const redirectRules = size.redirect ? size.prodIngressCidrs : 0;
+  if (size.engine === "ecs") {
+    return {
+      /** One production and one test listener for the stack, and the redirect listener. */
+      listeners: { perService: 0, fixed: 2 + (size.redirect ? 1 : 0) },
+      targetGroups: { perService: 2, fixed: 0 },
+      /** A rule per service on the production listener (the test listener mirrors it). */
+      listenerRules: { perService: 1, fixed: 0 },
+      /** The shared ports' rules, once: production, test, the VPC on the test port, the hook's. */
+      inboundRules: {
+        perService: 0,
+        fixed: size.prodIngressCidrs + size.testIngressCidrs + 1 + hookRules + redirectRules,
+      },
+      outboundRules: { perService: 1, fixed: 0 },
+    };
+  }
   return {
     /** A production and a test listener per service; the redirect listener once. */
     listeners: { perService: 2, fixed: size.redirect ? 1 : 0 },
     /** A blue and a green target group per service. */
     targetGroups: { perService: 2, fixed: 0 },
+    /** Listener default actions only: no rules. */
+    listenerRules: { perService: 0, fixed: 0 },
     /**
      * Inbound rules of the ALB's security group: per service, one per production range, one per
      * test range, one for the VPC on the test port, and the live hook's (its security group, or
@@ -42,23 +67,28 @@ export function loadBalancerUsage(size: Omit<StackSize, "services">) {
      */
     inboundRules: {
       perService: size.prodIngressCidrs + size.testIngressCidrs + 1 + hookRules,
-      fixed: size.redirect ? size.prodIngressCidrs : 0,
+      fixed: redirectRules,
     },
     /** Outbound rules of the ALB's security group: one to each service's tasks. */
     outboundRules: { perService: 1, fixed: 0 },
   };
 }
 
+type Usage = { readonly perService: number; readonly fixed: number };
+
+/** How many services fit under `max` (no bound when a service adds nothing). */
+const fitOf = (u: Usage, max: number) =>
+  u.perService === 0 ? Number.POSITIVE_INFINITY : Math.floor((max - u.fixed) / u.perService);
+
 /** The most services a stack of this shape holds, and which limit decides it. */
 export function maxServices(size: Omit<StackSize, "services">): number {
   const usage = loadBalancerUsage(size);
-  const fit = (u: { perService: number; fixed: number }, max: number) =>
-    Math.floor((max - u.fixed) / u.perService);
   return Math.min(
-    fit(usage.listeners, MAX_LISTENERS_PER_ALB),
-    fit(usage.targetGroups, MAX_TARGET_GROUPS_PER_ALB),
-    fit(usage.inboundRules, MAX_RULES_PER_SECURITY_GROUP),
-    fit(usage.outboundRules, MAX_RULES_PER_SECURITY_GROUP),
+    fitOf(usage.listeners, MAX_LISTENERS_PER_ALB),
+    fitOf(usage.targetGroups, MAX_TARGET_GROUPS_PER_ALB),
+    fitOf(usage.listenerRules, MAX_RULES_PER_LISTENER),
+    fitOf(usage.inboundRules, MAX_RULES_PER_SECURITY_GROUP),
+    fitOf(usage.outboundRules, MAX_RULES_PER_SECURITY_GROUP),
   );
 }
 
@@ -67,15 +97,13 @@ export function limitProblems(size: StackSize): Problem[] {
   const usage = loadBalancerUsage(size);
   const n = size.services;
   const problems: Problem[] = [];
-  const check = (
-    u: { perService: number; fixed: number },
-    max: number,
-    what: (total: number, fit: number) => string,
-  ) => {
+  const check = (u: Usage, max: number, what: (total: number, fit: number) => string) => {
     const total = u.perService * n + u.fixed;
-    if (total > max) {
-      const fit = Math.floor((max - u.fixed) / u.perService);
-      problems.push({ path: ["services"], message: `lists ${n} services; ${what(total, fit)}` });
+    if (total > max && u.perService > 0) {
+      problems.push({
+        path: ["services"],
+        message: `lists ${n} services; ${what(total, fitOf(u, max))}`,
+      });
     }
   };
   check(
@@ -90,6 +118,21 @@ export function limitProblems(size: StackSize): Problem[] {
     (total, fit) =>
       `they need ${total} target groups (a blue and a green each) and an Application Load Balancer takes at most ${MAX_TARGET_GROUPS_PER_ALB} (a fixed limit), so this stack holds ${fit}: split the services across stacks.`,
   );
+  check(
+    usage.listenerRules,
+    MAX_RULES_PER_LISTENER,
+    (total, fit) =>
+      `they need ${total} rules on the shared production listener (one each) and a listener takes at most ${MAX_RULES_PER_LISTENER} besides its default action (the default quota), so this stack holds ${fit}: split the services across stacks, or raise the "Rules per Application Load Balancer" quota first.`,
+  );
+  if (
+    usage.inboundRules.perService === 0 &&
+    usage.inboundRules.fixed > MAX_RULES_PER_SECURITY_GROUP
+  ) {
+    problems.push({
+      path: ["loadBalancer", "prodIngressCidrs"],
+      message: `and testIngressCidrs need ${usage.inboundRules.fixed} inbound rules on the load balancer's security group and a security group has at most ${MAX_RULES_PER_SECURITY_GROUP} (the default quota): list fewer ingress ranges (a VPN or office range instead of many addresses).`,
+    });
+  }
   check(
     usage.inboundRules,
     MAX_RULES_PER_SECURITY_GROUP,

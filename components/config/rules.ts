@@ -6,7 +6,10 @@
 import type { z } from "zod";
 import { contains, formatCidr, overlaps, parseCidr, subnet, type Cidr } from "../cidr";
 import {
+  DEFAULT_ECS_TEST_PORT,
   FARGATE_SIZES,
+  MAX_ECS_BAKE_MINUTES,
+  MIN_ECS_LINEAR_STEP_PERCENT,
   MAX_SERVICE_NAME_LENGTH,
   MAX_SHARED_PATHS,
   TRAFFIC_SHIFTING,
@@ -366,6 +369,196 @@ export function redirects(lb: TlsSettings & { httpRedirect: boolean }): boolean 
   return usesHttps(lb) && lb.httpRedirect;
 }
 
+/** The keys only one engine reads, and the engine that reads them. */
+const ECS_ONLY_SERVICE_KEYS = ["hostname", "pathPattern", "rulePriority"] as const;
+const CODEDEPLOY_ONLY_SERVICE_KEYS = ["prodPort", "testPort"] as const;
+
+/** The ecs engine's shared listener ports: production 443 (HTTPS) or 80, and the test port. */
+export function sharedListenerPorts(lb: TlsSettings & { testPort?: number }): {
+  prodPort: number;
+  testPort: number;
+} {
+  return {
+    prodPort: usesHttps(lb) ? 443 : 80,
+    testPort: lb.testPort ?? DEFAULT_ECS_TEST_PORT,
+  };
+}
+
+/** A service's listener rule priority on the ecs engine: its own, else 10 × its position. */
+export function rulePriority(service: { rulePriority?: number }, index: number): number {
+  return service.rulePriority ?? (index + 1) * 10;
+}
+
+/**
+ * What the shared listeners match for a service on the ecs engine: its host and/or path, or
+ * every path for a stack's single service that names neither.
+ */
+export function routeOf(service: { hostname?: string; pathPattern?: string }): {
+  hostname?: string;
+  pathPattern?: string;
+} {
+  if (service.hostname === undefined && service.pathPattern === undefined) {
+    return { pathPattern: "/*" };
+  }
+  return {
+    ...(service.hostname === undefined ? {} : { hostname: service.hostname }),
+    ...(service.pathPattern === undefined ? {} : { pathPattern: service.pathPattern }),
+  };
+}
+
+/**
+ * Keys of the other engine are refused with the fix; on ecs: hosts under the stack's domain,
+ * every service routed (a single service may take every path), routes and priorities unique,
+ * the test port apart from production's, and traffic shifting and bake time within what
+ * Amazon ECS accepts.
+ */
+export function engineProblems(c: Sections): Problem[] {
+  const problems: Problem[] = [];
+  const engineKey = keyOf(["deployment", "engine"]);
+  if (c.deployment.engine === "codedeploy") {
+    c.services.forEach((s, i) => {
+      for (const key of ECS_ONLY_SERVICE_KEYS) {
+        if (s[key] !== undefined) {
+          problems.push(
+            at(
+              ["services", i, key],
+              `is set, but only ${engineKey}: ecs routes by listener rules; CodeDeploy gives each service its own listener ports (prodPort, testPort): remove it, or set ${engineKey} to ecs.`,
+            ),
+          );
+        }
+      }
+    });
+    if (c.loadBalancer.testPort !== undefined) {
+      problems.push(
+        at(
+          ["loadBalancer", "testPort"],
+          `is set, but only ${engineKey}: ecs has one shared test listener; with CodeDeploy each service has its own services[].testPort: remove it, or set ${engineKey} to ecs.`,
+        ),
+      );
+    }
+    return problems;
+  }
+  c.services.forEach((s, i) => {
+    for (const key of CODEDEPLOY_ONLY_SERVICE_KEYS) {
+      if (s[key] !== undefined) {
+        problems.push(
+          at(
+            ["services", i, key],
+            `is set, but with ${engineKey}: ecs every service shares one production and one test listener (${keyOf(["loadBalancer", "testPort"])} sets the test port): remove it and route the service with hostname and/or pathPattern.`,
+          ),
+        );
+      }
+    }
+  });
+  const domain = c.loadBalancer.domainName;
+  const domainKey = keyOf(["loadBalancer", "domainName"]);
+  c.services.forEach((s, i) => {
+    if (s.hostname === undefined) return;
+    if (domain === undefined) {
+      problems.push(
+        at(
+          ["services", i, "hostname"],
+          `is "${s.hostname}" but ${domainKey} is not set; set the stack's domain (the name the certificate covers) so host names can be checked against it.`,
+        ),
+      );
+    } else if (c.loadBalancer.domain !== undefined && s.hostname !== domain) {
+      // The certificate and the alias record Greenlight creates for `domain` cover its name only.
+      problems.push(
+        at(
+          ["services", i, "hostname"],
+          `is "${s.hostname}"; the certificate and DNS record Greenlight creates for ${keyOf(["loadBalancer", "domain"])} cover "${domain}" only: use hostname ${domain} (or pathPattern), or a certificate covering the service names with certificateArn and domainName and your own DNS records.`,
+        ),
+      );
+    } else if (s.hostname !== domain && !s.hostname.endsWith(`.${domain}`)) {
+      problems.push(
+        at(
+          ["services", i, "hostname"],
+          `is "${s.hostname}", not under ${domainKey} "${domain}"; use ${domain} or a name under it (e.g. ${s.name}.${domain}).`,
+        ),
+      );
+    }
+  });
+  if (c.services.length > 1) {
+    c.services.forEach((s, i) => {
+      if (s.hostname === undefined && s.pathPattern === undefined) {
+        problems.push(
+          at(
+            ["services", i],
+            `has neither hostname nor pathPattern; with ${engineKey}: ecs and several services, each needs a route on the shared listener: set hostname (e.g. ${s.name}.${domain ?? "shop.example.com"}) and/or pathPattern (e.g. /${s.name}/*).`,
+          ),
+        );
+      }
+    });
+  }
+  const routes = new Map<string, number>();
+  const priorities = new Map<number, number>();
+  c.services.forEach((s, i) => {
+    const route = routeOf(s);
+    const routeKey = `${route.hostname ?? "*"} ${route.pathPattern ?? "/*"}`;
+    const sameRoute = routes.get(routeKey);
+    if (sameRoute !== undefined && (s.hostname !== undefined || s.pathPattern !== undefined)) {
+      problems.push(
+        at(
+          ["services", i, s.hostname !== undefined ? "hostname" : "pathPattern"],
+          `routes the same requests as ${keyOf(["services", sameRoute])} (host ${route.hostname ?? "any"}, path ${route.pathPattern ?? "any"}); give each service its own hostname or pathPattern.`,
+        ),
+      );
+    } else {
+      routes.set(routeKey, i);
+    }
+    const priority = rulePriority(s, i);
+    const samePriority = priorities.get(priority);
+    if (samePriority !== undefined) {
+      problems.push(
+        at(
+          ["services", i, "rulePriority"],
+          `is ${priority}${s.rulePriority === undefined ? " (10 × its position)" : ""}, the same as ${keyOf(["services", samePriority])}'s; listener rule priorities must be unique: set a different rulePriority.`,
+        ),
+      );
+    } else {
+      priorities.set(priority, i);
+    }
+  });
+  const ports = sharedListenerPorts(c.loadBalancer);
+  const reserved = redirects(c.loadBalancer) ? [ports.prodPort, 80] : [ports.prodPort];
+  if (reserved.includes(ports.testPort)) {
+    problems.push(
+      at(
+        ["loadBalancer", "testPort"],
+        `is ${ports.testPort}, the production${ports.testPort === 80 && ports.prodPort !== 80 ? " redirect" : ""} listener's port; choose another port for the test listener (default ${DEFAULT_ECS_TEST_PORT}).`,
+      ),
+    );
+  }
+  const shifting = c.deployment.trafficShifting;
+  if (shifting.type !== "AllAtOnce") {
+    if (shifting.type === "Linear" && shifting.percent < MIN_ECS_LINEAR_STEP_PERCENT) {
+      problems.push(
+        at(
+          ["deployment", "trafficShifting", "percent"],
+          `is ${shifting.percent}; Amazon ECS linear deployments move ${MIN_ECS_LINEAR_STEP_PERCENT} to 100 percent a step: use ${MIN_ECS_LINEAR_STEP_PERCENT} or more.`,
+        ),
+      );
+    }
+    if (shifting.intervalMinutes > MAX_ECS_BAKE_MINUTES) {
+      problems.push(
+        at(
+          ["deployment", "trafficShifting", "intervalMinutes"],
+          `is ${shifting.intervalMinutes}; an Amazon ECS step bake time is at most ${MAX_ECS_BAKE_MINUTES} minutes (one day): use ${MAX_ECS_BAKE_MINUTES} or less.`,
+        ),
+      );
+    }
+  }
+  if (c.deployment.terminationWaitMinutes > MAX_ECS_BAKE_MINUTES) {
+    problems.push(
+      at(
+        ["deployment", "terminationWaitMinutes"],
+        `is ${c.deployment.terminationWaitMinutes}; it is the Amazon ECS bake time, at most ${MAX_ECS_BAKE_MINUTES} minutes (one day) with ${engineKey}: ecs: use ${MAX_ECS_BAKE_MINUTES} or less.`,
+      ),
+    );
+  }
+  return problems;
+}
+
 /** Production-only rules, listener ports, the hook's reach and the AWS limits. */
 export function crossSectionProblems(c: Sections): Problem[] {
   const problems: Problem[] = [];
@@ -377,9 +570,11 @@ export function crossSectionProblems(c: Sections): Problem[] {
       ),
     );
   }
+  problems.push(...engineProblems(c));
   const used = new Map<number, string>();
   if (redirects(c.loadBalancer)) used.set(80, keyOf(["loadBalancer", "httpRedirect"]));
-  listenerPorts(c).forEach((ports, i) => {
+  const perServicePorts = c.deployment.engine === "codedeploy" ? listenerPorts(c) : [];
+  perServicePorts.forEach((ports, i) => {
     for (const field of ["prodPort", "testPort"] as const) {
       const port = ports[field];
       if (port === undefined) {
@@ -405,6 +600,7 @@ export function crossSectionProblems(c: Sections): Problem[] {
   problems.push(
     ...limitProblems({
       services: c.services.length,
+      engine: c.deployment.engine,
       prodIngressCidrs: c.loadBalancer.prodIngressCidrs.length,
       testIngressCidrs: c.loadBalancer.testIngressCidrs.length,
       redirect: redirects(c.loadBalancer),
@@ -426,7 +622,10 @@ export function natGatewayCount(network: ReturnType<typeof resolveNetwork>): num
 /** The configuration the components use: defaults that depend on other keys filled in. */
 export function resolveConfig(c: Sections) {
   const production = isProduction(c.environment);
-  const ports = listenerPorts(c);
+  const ecs = c.deployment.engine === "ecs";
+  const shared = sharedListenerPorts(c.loadBalancer);
+  // On ecs every service's ports are the shared listeners'.
+  const ports = ecs ? c.services.map(() => shared) : listenerPorts(c);
   return {
     ...c,
     logRetentionDays: c.logRetentionDays ?? (production ? 90 : 14),
@@ -440,6 +639,9 @@ export function resolveConfig(c: Sections) {
       desiredCount: s.desiredCount ?? s.autoscaling?.min ?? 2,
       prodPort: ports[i].prodPort ?? 0,
       testPort: ports[i].testPort ?? 0,
+      /** ecs engine: the service's listener rules' priority and what they match. */
+      rulePriority: rulePriority(s, i),
+      route: routeOf(s),
     })),
     pipeline: { ...c.pipeline, approval: c.pipeline.approval ?? production },
     liveCheck: { ...c.liveCheck, placement: hookPlacement(c).placement },

@@ -15,6 +15,7 @@
 import { z } from "zod";
 import {
   BUILD_COMPUTE_TYPES,
+  DEPLOYMENT_ENGINES,
   FARGATE_SIZES,
   LOG_RETENTION_DAYS,
   MAX_SERVICE_NAME_LENGTH,
@@ -26,7 +27,13 @@ import {
   TRAFFIC_SHIFTING,
   type PredefinedTrafficShifting,
 } from "./choices";
-import { MAX_LISTENERS_PER_ALB, MAX_RULES_PER_SECURITY_GROUP } from "./limits";
+import {
+  MAX_LISTENERS_PER_ALB,
+  MAX_RULE_PRIORITY,
+  MAX_RULES_PER_LISTENER,
+  MAX_RULES_PER_SECURITY_GROUP,
+  MAX_TARGET_GROUPS_PER_ALB,
+} from "./limits";
 import {
   boolean,
   choice,
@@ -250,6 +257,11 @@ export const loadBalancerSettings = settings({
     "The DNS name pointing at the ALB (and on its certificate): outputs use it and the live hook probes it. Required with `certificateArn`.",
     "`domain.name` with `domain`, else none",
   ).optional(),
+  testPort: doc(
+    port(),
+    "With `deployment.engine: ecs`: the port of the one test listener every service shares (its rules mirror production's).",
+    "`8443` (ecs engine only)",
+  ).optional(),
 });
 export const loadBalancerSchema = checked(loadBalancerSettings, tlsProblems, resolveTls);
 
@@ -275,6 +287,10 @@ const shiftingError = (iss: { input?: unknown }) =>
   `is ${JSON.stringify(iss.input)}; choose one of ${predefinedNames.join(", ")}, or {type: Canary|Linear, percent, intervalMinutes}.`;
 
 export const deploymentSchema = settings({
+  engine: doc(
+    choice(DEPLOYMENT_ENGINES).default("codedeploy"),
+    '`codedeploy`: CodeDeploy blue/green, a production and a test listener per service. `ecs`: Amazon ECS native blue/green, every service on one production (443 or 80) and one test listener, routed by `services[].hostname` and/or `pathPattern` (see "Choosing the engine").',
+  ),
   trafficShifting: doc(
     z
       .union([z.enum(predefinedNames, { error: shiftingError }), customShift], {
@@ -519,6 +535,26 @@ export const serviceSchema = settings(
       }).default(30),
       "Seconds between SIGTERM and SIGKILL when a task stops.",
     ),
+    hostname: doc(
+      dnsName(),
+      "With `deployment.engine: ecs`: the host name (the stack's domain or a name under it) whose requests the shared listeners route to this service.",
+    ).optional(),
+    pathPattern: doc(
+      string({
+        pattern: /^\/[A-Za-z0-9_.$\/~"'@:+&*?-]{0,127}$/,
+        help: "use a path starting with / such as /api/*, at most 128 characters (letters, digits, _ - . $ / ~ \" ' @ : + & and the wildcards * ?)",
+      }),
+      "With `deployment.engine: ecs`: the path pattern (case-sensitive, `*` and `?` wildcards) whose requests the shared listeners route to this service.",
+    ).optional(),
+    rulePriority: doc(
+      integer({
+        min: 1,
+        max: MAX_RULE_PRIORITY,
+        help: "listener rule priorities go from 1 to 50000",
+      }),
+      "With `deployment.engine: ecs`: the priority of the service's listener rules (lower is evaluated first); unique across the stack.",
+      "10 × the service's position (10, 20, …)",
+    ).optional(),
   },
   { required: "must be a map of settings, not undefined." },
 ).transform((s) => ({ ...s, dockerfile: s.dockerfile ?? `${s.sourcePath}/Dockerfile` }));
@@ -641,7 +677,10 @@ export const rootShape = {
   ),
   network: doc(networkSchema, "The VPC: created from a block, or adopted by ids."),
   loadBalancer: doc(loadBalancerSchema.prefault({}), "The stack's one Application Load Balancer."),
-  deployment: doc(deploymentSchema.prefault({}), "How CodeDeploy shifts traffic and rolls back."),
+  deployment: doc(
+    deploymentSchema.prefault({}),
+    "Which engine deploys, how it shifts traffic and rolls back.",
+  ),
   logRetentionDays: doc(
     numberChoice(LOG_RETENTION_DAYS),
     "Container and build log retention; one of CloudWatch's values.",
@@ -653,7 +692,7 @@ export const rootShape = {
   ),
   services: doc(
     servicesSchema,
-    `The services; each gets its own listeners, pipeline and alarms. One ALB's ${MAX_LISTENERS_PER_ALB} listeners hold ${Math.floor(MAX_LISTENERS_PER_ALB / 2)} services (${Math.floor((MAX_LISTENERS_PER_ALB - 1) / 2)} with the HTTP→HTTPS redirect); many ingress ranges lower that, as its security group takes ${MAX_RULES_PER_SECURITY_GROUP} inbound rules (see "Limits").`,
+    `The services; each gets its own listeners (ecs engine: its own listener rules), pipeline and alarms. On codedeploy, one ALB's ${MAX_LISTENERS_PER_ALB} listeners hold ${Math.floor(MAX_LISTENERS_PER_ALB / 2)} services (${Math.floor((MAX_LISTENERS_PER_ALB - 1) / 2)} with the HTTP→HTTPS redirect); many ingress ranges lower that, as its security group takes ${MAX_RULES_PER_SECURITY_GROUP} inbound rules. On ecs, ${Math.min(MAX_TARGET_GROUPS_PER_ALB / 2, MAX_RULES_PER_LISTENER)} (two target groups each, ${MAX_TARGET_GROUPS_PER_ALB} per ALB). See "Limits".`,
   ),
   source: doc(sourceSchema, "The repository the pipelines build from."),
   pipeline: doc(pipelineSchema.prefault({}), "The CodePipeline of each service."),

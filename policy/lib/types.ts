@@ -8,6 +8,7 @@ export const TYPES = {
   deploymentGroup: "aws:codedeploy/deploymentGroup:DeploymentGroup",
   targetGroup: "aws:lb/targetGroup:TargetGroup",
   listener: "aws:lb/listener:Listener",
+  listenerRule: "aws:lb/listenerRule:ListenerRule",
   loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
   appAutoscalingTarget: "aws:appautoscaling/target:Target",
   securityGroup: "aws:ec2/securityGroup:SecurityGroup",

@@ -370,7 +370,11 @@ export const codeDeployOwnedFieldsIgnored: StackValidationPolicy = {
           const { prod, test } = routes(g);
           return [...prod, ...test].some((arn) => refersTo(arn, listenerIds(listener)) === true);
         });
-      if (!switched || listener.ignoreChanges.includes("defaultActions")) continue;
+      // A default action that answers itself (the ecs engine's shared 404) has nothing to switch.
+      const fixed = (list(listener.props.defaultActions) ?? []).every(
+        (a) => at(a, "type") === "fixed-response",
+      );
+      if (!switched || fixed || listener.ignoreChanges.includes("defaultActions")) continue;
       reportViolation(
         `${describe(listener)} is switched by CodeDeploy but does not ignore defaultActions. ` +
           `Add ignoreChanges: ["defaultActions"] to its resource options, or the next ` +
@@ -381,8 +385,156 @@ export const codeDeployOwnedFieldsIgnored: StackValidationPolicy = {
   },
 };
 
+/** The strategies under which an ECS-controller service deploys blue/green. */
+export const ECS_BLUE_GREEN_STRATEGIES = ["BLUE_GREEN", "LINEAR", "CANARY"] as const;
+
+/** What an ECS-controller blue/green service must leave to Amazon ECS (`ignoreChanges`). */
+export const SERVICE_FIELDS_OWNED_BY_ECS = ["taskDefinition", "loadBalancers"] as const;
+
+/** The stage at which the live check must run on the ecs engine. */
+export const ECS_LIVE_CHECK_STAGE = "POST_PRODUCTION_TRAFFIC_SHIFT";
+
+/** Whether an ECS service's desired count is owned by Application Auto Scaling. */
+function autoscaled(view: StackView, service: StackResource): boolean {
+  const name = text(service.props.name);
+  return (
+    name !== undefined &&
+    view
+      .ofType(TYPES.appAutoscalingTarget)
+      .filter((t) => t.props.scalableDimension === "ecs:service:DesiredCount")
+      .some((t) => {
+        const id = text(t.props.resourceId);
+        return id !== undefined && id.startsWith("service/") && id.endsWith(`/${name}`);
+      })
+  );
+}
+
+/**
+ * A service under the ECS controller (Greenlight's ecs engine) deploys blue/green: a
+ * BLUE_GREEN, LINEAR or CANARY strategy; a load balancer with an advanced configuration (the
+ * alternate target group, the production and test rules, the infrastructure role); the live
+ * check as a lifecycle hook at POST_PRODUCTION_TRAFFIC_SHIFT with a role; deployment alarms with
+ * rollback; what Amazon ECS owns in ignoreChanges; and both target groups on each of its rules,
+ * whose actions Amazon ECS rewrites (ignored too).
+ */
+export const ecsBlueGreenIntegrity: StackValidationPolicy = {
+  name: "greenlight-ecs-blue-green",
+  description:
+    "An ECS-controller service must deploy blue/green (BLUE_GREEN, LINEAR or CANARY) with an " +
+    "advanced load balancer configuration, the live hook at POST_PRODUCTION_TRAFFIC_SHIFT, alarms " +
+    "that roll back, and ignoreChanges for what Amazon ECS owns (taskDefinition, loadBalancers, " +
+    "desiredCount under autoscaling, its rules' actions); both target groups must be on its rules.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const view = StackView.of(args);
+    const rules = view.ofType(TYPES.listenerRule);
+    // A service a deployment group deploys belongs under CODE_DEPLOY: that policy says so.
+    const deployedByCodeDeploy = new Set(
+      view.ofType(TYPES.deploymentGroup).flatMap((g) => servicesOf(view, g).map((s) => s.urn)),
+    );
+    for (const service of view.ofType(TYPES.ecsService)) {
+      if (deployedByCodeDeploy.has(service.urn)) continue;
+      const controller = at(service.props, "deploymentController", "type");
+      // Explicitly ECS: a service left on the default controller is not Greenlight's blue/green.
+      if (controller !== "ECS") continue;
+      const who = `${describe(service)} (ECS controller)`;
+      const problems: string[] = [];
+      const config = at(service.props, "deploymentConfiguration");
+      const strategy = at(config, "strategy");
+      if (
+        !isUnknown(strategy) &&
+        !(ECS_BLUE_GREEN_STRATEGIES as readonly unknown[]).includes(strategy)
+      ) {
+        problems.push(
+          `deploymentConfiguration.strategy is ${JSON.stringify(strategy ?? "ROLLING")}; set BLUE_GREEN, LINEAR or CANARY`,
+        );
+      }
+      const hooks = list(at(config, "lifecycleHooks")) ?? [];
+      const live = hooks.filter((h) => {
+        const stages = strings(at(h, "lifecycleStages"));
+        return stages.someUnknown || stages.known.includes(ECS_LIVE_CHECK_STAGE);
+      });
+      if (!isUnknown(at(config, "lifecycleHooks")) && live.length === 0) {
+        problems.push(`no lifecycle hook runs at ${ECS_LIVE_CHECK_STAGE}; add the live hook there`);
+      }
+      for (const hook of live) {
+        if (at(hook, "hookTargetArn") === undefined || at(hook, "roleArn") === undefined) {
+          problems.push("its live hook lacks hookTargetArn or roleArn; set both");
+        }
+      }
+      const alarms = at(service.props, "alarms");
+      if (
+        !isUnknown(alarms) &&
+        (at(alarms, "enable") !== true || at(alarms, "rollback") !== true)
+      ) {
+        problems.push(
+          "alarms are not enabled with rollback; set alarms: { alarmNames, enable: true, rollback: true }",
+        );
+      }
+      const balancers = list(service.props.loadBalancers) ?? [];
+      if (!isUnknown(service.props.loadBalancers) && balancers.length === 0) {
+        problems.push(
+          "it has no load balancer; attach its blue target group with an advancedConfiguration",
+        );
+      }
+      for (const lb of balancers) {
+        const advanced = at(lb, "advancedConfiguration");
+        if (isUnknown(advanced)) continue;
+        const missing = [
+          "alternateTargetGroupArn",
+          "productionListenerRule",
+          "testListenerRule",
+          "roleArn",
+        ].filter((k) => at(advanced, k) === undefined);
+        if (missing.length > 0) {
+          problems.push(
+            `loadBalancers[].advancedConfiguration lacks ${missing.join(", ")}; set them`,
+          );
+          continue;
+        }
+        const groups = [at(lb, "targetGroupArn"), at(advanced, "alternateTargetGroupArn")];
+        for (const key of ["productionListenerRule", "testListenerRule"]) {
+          const ruleArn = at(advanced, key);
+          const rule = rules.find(
+            (r) => refersTo(ruleArn, identifiers(r.props.arn, r.props.id)) === true,
+          );
+          if (rule === undefined) continue;
+          const forwarded = (list(rule.props.actions) ?? []).flatMap(
+            (a) => list(at(a, "forward", "targetGroups")) ?? [],
+          );
+          const onRule = groups.filter(
+            (g) =>
+              isUnknown(g) ||
+              forwarded.some((tg) => isUnknown(at(tg, "arn")) || sameValue(at(tg, "arn"), g)),
+          );
+          if (onRule.length < 2) {
+            problems.push(
+              `its ${key} ${describe(rule)} does not forward to both target groups; forward to both (weights 100 and 0), or Amazon ECS rolls the deployment back`,
+            );
+          }
+          if (!rule.ignoreChanges.includes("actions")) {
+            problems.push(
+              `its ${key} ${describe(rule)} does not ignore actions; add ignoreChanges: ["actions"]`,
+            );
+          }
+        }
+      }
+      const required: string[] = [...SERVICE_FIELDS_OWNED_BY_ECS];
+      if (autoscaled(view, service)) required.push("desiredCount");
+      const notIgnored = required.filter((f) => !service.ignoreChanges.includes(f));
+      if (notIgnored.length > 0) {
+        problems.push(
+          `it does not ignore ${notIgnored.join(", ")}; add ignoreChanges: ${JSON.stringify(required)} (Amazon ECS owns them after the first deployment)`,
+        );
+      }
+      for (const problem of problems) reportViolation(`${who}: ${problem}.`, service.urn);
+    }
+  },
+};
+
 /** The blue/green integrity policies. */
 export const blueGreenPolicies = [
+  ecsBlueGreenIntegrity,
   serviceUsesCodeDeployController,
   rollbackOnAlarm,
   blueGreenTrafficControl,

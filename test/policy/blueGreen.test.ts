@@ -2,14 +2,25 @@ import { strict as assert } from "assert";
 import {
   blueGreenTrafficControl,
   codeDeployOwnedFieldsIgnored,
+  ecsBlueGreenIntegrity,
   listenerHasOneOwner,
   rollbackOnAlarm,
   serviceUsesCodeDeployController,
   targetGroupPairMatches,
 } from "../../policy/policies/blueGreen";
 import { TYPES } from "../../policy/lib/types";
-import { find, messages, UNKNOWN_STRING, validate, withEdit, type FakeResource } from "./fakes";
-import { programResources } from "./program";
+import { policies } from "../../policy/pack";
+import { ecsStack, runStack, STACKS, type StackName } from "../harness";
+import {
+  find,
+  fromRun,
+  messages,
+  UNKNOWN_STRING,
+  validate,
+  withEdit,
+  type FakeResource,
+} from "./fakes";
+import { asPreview, programResources } from "./program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- edits reach into untyped resource props */
 
@@ -301,5 +312,84 @@ describe("blue/green integrity policies", function () {
         /^Listener "orders-prod" is switched by CodeDeploy but does not ignore defaultActions/,
       );
     });
+  });
+});
+
+describe("greenlight-ecs-blue-green, and the pack on the ecs engine", function () {
+  this.timeout(180_000);
+  const stacks = new Map<StackName, FakeResource[]>();
+  before(async () => {
+    for (const stack of STACKS) {
+      stacks.set(stack, fromRun((await runStack(ecsStack(stack), stack)).resources));
+    }
+  });
+  const dev = () => stacks.get("dev")!;
+  const check = (resources: FakeResource[]) => validate([ecsBlueGreenIntegrity], resources);
+
+  for (const stack of STACKS) {
+    it(`finds no violation of the whole pack in the ${stack} stack on ecs, nor in its preview`, async () => {
+      assert.deepEqual(messages(await validate(policies, stacks.get(stack)!)), []);
+      assert.deepEqual(messages(await validate(policies, asPreview(stacks.get(stack)!))), []);
+    });
+  }
+
+  it("fails a rolling strategy, a missing hook and alarms without rollback, with the fix", async () => {
+    const edited = withEdit(dev(), TYPES.ecsService, "web-service", (p: any) => {
+      p.deploymentConfiguration.strategy = "ROLLING";
+      p.deploymentConfiguration.lifecycleHooks = [];
+      p.alarms.rollback = false;
+    });
+    assert.deepEqual(messages(await check(edited)), [
+      'Service "web-service" (ECS controller): deploymentConfiguration.strategy is "ROLLING"; set BLUE_GREEN, LINEAR or CANARY.',
+      'Service "web-service" (ECS controller): no lifecycle hook runs at POST_PRODUCTION_TRAFFIC_SHIFT; add the live hook there.',
+      'Service "web-service" (ECS controller): alarms are not enabled with rollback; set alarms: { alarmNames, enable: true, rollback: true }.',
+    ]);
+  });
+
+  it("fails a missing advanced configuration field and a rule without the green target group", async () => {
+    let edited = withEdit(dev(), TYPES.ecsService, "orders-service", (p: any) => {
+      delete p.loadBalancers[0].advancedConfiguration.testListenerRule;
+    });
+    assert.deepEqual(messages(await check(edited)), [
+      'Service "orders-service" (ECS controller): loadBalancers[].advancedConfiguration lacks testListenerRule; set them.',
+    ]);
+    edited = withEdit(dev(), TYPES.listenerRule, "orders-prod", (p: any) => {
+      p.actions[0].forward.targetGroups = p.actions[0].forward.targetGroups.slice(0, 1);
+    });
+    assert.deepEqual(messages(await check(edited)), [
+      'Service "orders-service" (ECS controller): its productionListenerRule ListenerRule "orders-prod" does not forward to both target groups; forward to both (weights 100 and 0), or Amazon ECS rolls the deployment back.',
+    ]);
+  });
+
+  it("fails when what Amazon ECS owns is not ignored, on the service or its rules", async () => {
+    const edited = dev().map((r) =>
+      (r.type === TYPES.ecsService && r.name === "web-service") ||
+      (r.type === TYPES.listenerRule && r.name === "web-test")
+        ? { ...r, ignoreChanges: [] }
+        : r,
+    );
+    assert.deepEqual(messages(await check(edited)), [
+      'Service "web-service" (ECS controller): its testListenerRule ListenerRule "web-test" does not ignore actions; add ignoreChanges: ["actions"].',
+      'Service "web-service" (ECS controller): it does not ignore taskDefinition, loadBalancers; add ignoreChanges: ["taskDefinition","loadBalancers"] (Amazon ECS owns them after the first deployment).',
+    ]);
+  });
+
+  it("leaves CODE_DEPLOY services, those a deployment group deploys, and the default controller alone", async () => {
+    assert.deepEqual(messages(await check(await programResources("dev"))), []);
+    const underEcs = withEdit(
+      await programResources("dev"),
+      TYPES.ecsService,
+      "web-service",
+      (p) => {
+        p.deploymentController = { type: "ECS" };
+      },
+    );
+    assert.deepEqual(messages(await check(underEcs)), []);
+    const worker: FakeResource = {
+      type: TYPES.ecsService,
+      name: "worker",
+      props: { name: "worker" },
+    };
+    assert.deepEqual(messages(await check([...dev(), worker])), []);
   });
 });

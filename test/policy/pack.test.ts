@@ -99,6 +99,7 @@ describe("the Greenlight policy pack", function () {
         deploymentGroup: aws.codedeploy.DeploymentGroup,
         targetGroup: aws.lb.TargetGroup,
         listener: aws.lb.Listener,
+        listenerRule: aws.lb.ListenerRule,
         loadBalancer: aws.lb.LoadBalancer,
         appAutoscalingTarget: aws.appautoscaling.Target,
         securityGroup: aws.ec2.SecurityGroup,
