@@ -37,7 +37,8 @@ import {
 export const USAGE = `Usage: npm run rehearse -- [options]
 
   --stack <name>      dev, staging or prod: the stack file whose traffic shifting is rehearsed (default dev)
-  --engine <name>     codedeploy or ecs: the deployment engine played (default codedeploy; ecs: one
+  --engine <name>     codedeploy or ecs: the deployment engine played (default: the stack's
+                      deployment.engine, codedeploy unless set; ecs: one
                       listener routing each service by host name, the ECS lifecycle hook)
   --minute-ms <ms>    how long one minute of the shifting schedule lasts (default ${RehearsalDefaults.minuteMs})
   --rate <n>          watcher requests per second (default ${RehearsalDefaults.rate})
@@ -62,7 +63,8 @@ export class UsageError extends Error {
 /** The parsed command line. */
 export interface RehearseArgs {
   readonly stack: StackName;
-  readonly engine: Engine;
+  /** `--engine`; when not given, the stack's `deployment.engine`. */
+  readonly engine?: Engine;
   readonly minuteMs: number;
   readonly rate: number;
   readonly steadyMs: number;
@@ -91,7 +93,7 @@ function numberArg(name: string, value: string | undefined, min: number, max: nu
 /** Parses the command line; throws a {@link UsageError} naming a bad option. Pure. */
 export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
   let stack: StackName = "dev";
-  let engine: Engine = RehearsalDefaults.engine;
+  let engine: Engine | undefined;
   let minuteMs: number = RehearsalDefaults.minuteMs;
   let rate: number = RehearsalDefaults.rate;
   let steadyMs: number = RehearsalDefaults.steadyMs;
@@ -153,7 +155,16 @@ export function parseRehearseArgs(argv: readonly string[]): RehearseArgs {
         throw new UsageError(`unknown option ${JSON.stringify(raw)}; see --help.`);
     }
   }
-  return { stack, engine, minuteMs, rate, steadyMs, load, json, help };
+  return {
+    stack,
+    ...(engine === undefined ? {} : { engine }),
+    minuteMs,
+    rate,
+    steadyMs,
+    load,
+    json,
+    help,
+  };
 }
 
 /** Where the CLI writes. */
@@ -200,16 +211,17 @@ export async function main(argv: readonly string[], deps: RehearseDeps): Promise
     return 2;
   }
   const run = deps.runRehearsal ?? runRehearsal;
+  const engine = args.engine ?? settings.engine;
   if (!args.json) {
     deps.stdout.write(
-      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), engine ${args.engine}, one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s${args.load > 0 ? `, load ${args.load} keep-alive connections` : ""}\n`,
+      `Greenlight rehearsal: stack ${args.stack} (${settings.service} in ${settings.environment}), engine ${engine}, one minute = ${args.minuteMs} ms, watcher ${args.rate} req/s${args.load > 0 ? `, load ${args.load} keep-alive connections` : ""}\n`,
     );
   }
   try {
     const result = await run(
       {
         settings,
-        engine: args.engine,
+        engine,
         minuteMs: args.minuteMs,
         rate: args.rate,
         steadyMs: args.steadyMs,

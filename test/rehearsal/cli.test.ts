@@ -36,10 +36,9 @@ function result(ok: boolean): RehearsalResult {
 }
 
 describe("rehearse CLI", () => {
-  it("defaults to the dev stack and the CodeDeploy engine, one minute = 1 s, 150 requests a second", () => {
+  it("defaults to the dev stack and its own engine, one minute = 1 s, 150 requests a second", () => {
     assert.deepEqual(parseRehearseArgs([]), {
       stack: "dev",
-      engine: "codedeploy",
       minuteMs: 1000,
       rate: 150,
       steadyMs: 10_000,

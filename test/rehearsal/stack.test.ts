@@ -35,18 +35,22 @@ describe("rehearsal stack settings", () => {
     assert.ok(web !== undefined && orders !== undefined);
     const services = [
       { ...web, hostname: "www.example.com" },
-      { ...orders, pathPattern: "/orders/*" },
+      { ...orders, pathPattern: "/orders/*", rulePriority: 5 },
     ];
     assert.deepEqual(listenerRoutes({ ...base, services }), [
       { service: "web", hostname: "www.example.com", priority: 10 },
-      { service: "orders", pathPattern: "/orders/*", priority: 20 },
+      { service: "orders", pathPattern: "/orders/*", priority: 5 },
     ]);
+  });
+
+  it("plays the stack's own deployment.engine unless --engine says otherwise", () => {
+    assert.equal(loadStackSettings("dev").engine, "codedeploy");
   });
 
   it("carries the termination wait (the ECS bake time) and the routes into the rehearsal's settings", () => {
     const prod = loadStackSettings("prod");
     assert.equal(prod.terminationWaitMinutes, 60);
-    assert.equal(prod.routes[0]?.hostname, `${prod.service}.rehearsal.local`);
+    assert.equal(prod.routes[0]?.hostname, `${prod.service}.shop.example.com`);
     assert.equal(loadStackSettings("staging").terminationWaitMinutes, 15);
   });
 });

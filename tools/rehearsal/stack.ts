@@ -6,6 +6,7 @@
 
 import { parseConfig, type GreenlightConfig, type TrafficShifting } from "../../components/config";
 import { HEALTH_CHECK } from "../../components/loadBalancer";
+import { rulePriority } from "../../components/config/rules";
 import { REPO_ROOT, stackFileRaw, type StackName } from "../../components/stackFile";
 import type { RefType } from "../../hooks/core/build-metadata";
 import type { ListenerRoute, TargetGroupHealthCheck } from "./haproxy-config";
@@ -21,6 +22,8 @@ export interface StackSettings {
   readonly healthCheckPath: string;
   readonly versionPath: string;
   readonly shifting: TrafficShifting;
+  /** The stack's `deployment.engine`: what `--engine` plays when it is not given. */
+  readonly engine: GreenlightConfig["deployment"]["engine"];
   /** Minutes the old tasks keep running after success (the ECS engine's bake time). */
   readonly terminationWaitMinutes: number;
   /** Each service's listener rule on the ECS engine's shared listener ({@link listenerRoutes}). */
@@ -56,6 +59,7 @@ export function stackSettings(stack: string, config: GreenlightConfig): StackSet
     healthCheckPath: service.healthCheckPath,
     versionPath: service.versionPath,
     shifting: config.deployment.trafficShifting,
+    engine: config.deployment.engine,
     terminationWaitMinutes: config.deployment.terminationWaitMinutes,
     routes: listenerRoutes(config),
     deregistrationDelayMs: config.loadBalancer.deregistrationDelaySeconds * 1000,
@@ -73,28 +77,23 @@ export function stackSettings(stack: string, config: GreenlightConfig): StackSet
 export const REHEARSAL_DOMAIN = "rehearsal.local";
 
 /**
- * Each service's listener rule on the ECS engine's shared listener, in the order of
- * `greenlight:services` (priority 10, 20, …): its `hostname` and `pathPattern` as the stack
- * gives them, and without either the host `<service>.<loadBalancer.domainName>`, or
- * `<service>.rehearsal.local` when the stack has no domain. The one place the rehearsal reads
- * them: `services[].hostname` and `services[].pathPattern` are read as optional keys, so once the
- * schema has them this needs no change. Pure.
+ * Each service's listener rule on the ECS engine's shared listener, as the program creates it:
+ * its `hostname` and `pathPattern` as the stack gives them, its `rulePriority` (default 10, 20, …
+ * in the order of `greenlight:services`); a service with neither a host nor a path gets the host
+ * `<service>.<loadBalancer.domainName>`, or `<service>.rehearsal.local` when the stack has no
+ * domain, so a codedeploy stack can be rehearsed on the ecs engine too. Pure.
  */
 export function listenerRoutes(config: GreenlightConfig): ListenerRoute[] {
   const domain = config.loadBalancer.domainName ?? REHEARSAL_DOMAIN;
   return config.services.map((service, i) => {
-    const own = service as typeof service & {
-      readonly hostname?: string;
-      readonly pathPattern?: string;
-    };
-    const pathPattern = own.pathPattern;
+    const { pathPattern } = service;
     const hostname =
-      own.hostname ?? (pathPattern === undefined ? `${service.name}.${domain}` : undefined);
+      service.hostname ?? (pathPattern === undefined ? `${service.name}.${domain}` : undefined);
     return {
       service: service.name,
       ...(hostname === undefined ? {} : { hostname }),
       ...(pathPattern === undefined ? {} : { pathPattern }),
-      priority: (i + 1) * 10,
+      priority: rulePriority(service, i),
     };
   });
 }
