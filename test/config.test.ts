@@ -1057,6 +1057,19 @@ describe("deployment.engine: ecs", () => {
     ]);
   });
 
+  it("rejects a live check whose answers in a row cannot fit in one ECS hook invocation", () => {
+    const raw = ecs();
+    raw.liveCheck = { consecutive: 100, intervalMs: 2000 };
+    assert.deepEqual(problems(raw), [
+      "greenlight:liveCheck.consecutive is 100 with greenlight:liveCheck.intervalMs 2000: 200 s of answers in a row, but with greenlight:deployment.engine: ecs one hook invocation checks for at most 120 s and the streak starts over in the next; lower consecutive or intervalMs so that consecutive × intervalMs stays under 120 s.",
+    ]);
+    raw.liveCheck = { consecutive: 100, intervalMs: 1000 };
+    assert.equal(parseConfig(raw).liveCheck.consecutive, 100);
+    const codedeploy = valid();
+    codedeploy.liveCheck = { consecutive: 100, intervalMs: 2000 };
+    assert.equal(parseConfig(codedeploy).liveCheck.intervalMs, 2000);
+  });
+
   it("counts listener rules and target groups, not listeners, on ecs", () => {
     const size = {
       engine: "ecs" as const,

@@ -21,6 +21,7 @@ import {
 import { usesHttps, type TlsSettings } from "../domainRules";
 import { desiredCountProblems, environmentProblems } from "../serviceRules";
 import { teardownPolicy } from "../teardown";
+import { EcsHookDefaults } from "../../hooks/ecs/settings";
 import { humanList } from "./fields";
 import { limitProblems } from "./limits";
 import { keyOf } from "./problems";
@@ -412,6 +413,25 @@ export function routeOf(service: { hostname?: string; pathPattern?: string }): {
  * the test port apart from production's, and traffic shifting and bake time within what
  * Amazon ECS accepts.
  */
+/**
+ * On the ecs engine the live check runs in slices: each hook invocation probes for at most
+ * `EcsHookDefaults.invocationBudgetMs` and ECS calls it again after its call-back delay, and the
+ * answers in a row start over in each invocation. So the streak must fit in one invocation, or a
+ * healthy release could never be proven live.
+ */
+export function ecsLiveCheckProblems(c: Pick<Sections, "deployment" | "liveCheck">): Problem[] {
+  if (c.deployment.engine !== "ecs") return [];
+  const { consecutive, intervalMs } = c.liveCheck;
+  const budgetMs = EcsHookDefaults.invocationBudgetMs;
+  if (consecutive * intervalMs < budgetMs) return [];
+  return [
+    at(
+      ["liveCheck", "consecutive"],
+      `is ${consecutive} with ${keyOf(["liveCheck", "intervalMs"])} ${intervalMs}: ${(consecutive * intervalMs) / 1000} s of answers in a row, but with ${keyOf(["deployment", "engine"])}: ecs one hook invocation checks for at most ${budgetMs / 1000} s and the streak starts over in the next; lower consecutive or intervalMs so that consecutive × intervalMs stays under ${budgetMs / 1000} s.`,
+    ),
+  ];
+}
+
 export function engineProblems(c: Sections): Problem[] {
   const problems: Problem[] = [];
   const engineKey = keyOf(["deployment", "engine"]);
@@ -570,7 +590,7 @@ export function crossSectionProblems(c: Sections): Problem[] {
       ),
     );
   }
-  problems.push(...engineProblems(c));
+  problems.push(...engineProblems(c), ...ecsLiveCheckProblems(c));
   const used = new Map<number, string>();
   if (redirects(c.loadBalancer)) used.set(80, keyOf(["loadBalancer", "httpRedirect"]));
   const perServicePorts = c.deployment.engine === "codedeploy" ? listenerPorts(c) : [];
