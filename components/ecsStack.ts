@@ -6,6 +6,7 @@ import { ecsServiceDeployment, infrastructureRole } from "./ecsEngine";
 import { Pipeline } from "./pipeline";
 import type { DeployedService, Shared } from "./program";
 import { Registry } from "./registry";
+import { logsConsoleUrl, pipelineBase } from "./serviceDelivery";
 import { FargateService } from "./service";
 import { EcsServiceTraffic, type SharedListeners } from "./sharedListener";
 import { tagsFor } from "./tags";
@@ -46,7 +47,7 @@ export function deployEcsService(
   service: ServiceConfig,
   shared: Shared & { readonly listeners: SharedListeners },
 ): DeployedService {
-  const { network, loadBalancer, cluster, delivery, liveHook } = shared;
+  const { network, loadBalancer, cluster, liveHook } = shared;
   const tags = tagsFor(config.environment, service.name);
   const name = service.name;
 
@@ -135,30 +136,20 @@ export function deployEcsService(
   }
 
   const pipeline = new Pipeline(name, {
-    environment: config.environment,
-    service,
-    source: config.source,
-    pipeline: config.pipeline,
-    delivery,
-    repositoryUrl: registry.repositoryUrl,
-    repositoryArn: registry.repositoryArn,
-    family: fargate.family,
-    executionRoleArn: fargate.executionRoleArn,
-    taskRoleArn: fargate.taskRoleArn,
-    logGroupName: fargate.logGroupName,
-    region: fargate.region,
-    accountId: shared.accountId,
-    subnetIds: network.taskSubnetIds,
-    securityGroupIds: [traffic.taskSecurityGroupId],
-    assignPublicIp: network.assignPublicIp,
+    ...pipelineBase(
+      config,
+      service,
+      shared,
+      { registry, fargate },
+      traffic.taskSecurityGroupId,
+      tags,
+    ),
     ecsDeploy: {
       clusterName: cluster.clusterName,
       serviceName: fargate.serviceName,
       serviceArn: fargate.serviceArn,
       timeoutMinutes: ecsDeployTimeoutMinutes(config),
     },
-    logRetentionDays: config.logRetentionDays,
-    tags,
   });
 
   const region = fargate.region;
@@ -187,7 +178,7 @@ export function deployEcsService(
       deploymentsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/ecs/v2/clusters/${cluster.clusterName}/services/${fargate.serviceName}/deployments?region=${region}`,
       pipeline: pipeline.pipelineName,
       pipelineConsole: pipeline.consoleUrl,
-      logsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fargate.logGroupName.apply(encodeURIComponent)}`,
+      logsConsole: logsConsoleUrl(region, fargate.logGroupName),
     },
   };
 }

@@ -10,6 +10,7 @@ import { Notifier } from "./notifier";
 import { Observability, type ObservedService } from "./observability";
 import { Delivery, Pipeline } from "./pipeline";
 import { Registry } from "./registry";
+import { logsConsoleUrl, pipelineBase } from "./serviceDelivery";
 import { FargateService } from "./service";
 import { SharedListeners } from "./sharedListener";
 import { deployEcsService } from "./ecsStack";
@@ -185,7 +186,7 @@ function deployService(
   service: ServiceConfig,
   shared: Shared,
 ): DeployedService {
-  const { network, loadBalancer, cluster, delivery } = shared;
+  const { network, loadBalancer, cluster } = shared;
   const applicationName = cluster.applicationName!;
   const tags = tagsFor(config.environment, service.name);
   const name = service.name;
@@ -248,30 +249,20 @@ function deployService(
   });
 
   const pipeline = new Pipeline(name, {
-    environment: config.environment,
-    service,
-    source: config.source,
-    pipeline: config.pipeline,
-    delivery,
-    repositoryUrl: registry.repositoryUrl,
-    repositoryArn: registry.repositoryArn,
-    family: fargate.family,
-    executionRoleArn: fargate.executionRoleArn,
-    taskRoleArn: fargate.taskRoleArn,
-    logGroupName: fargate.logGroupName,
-    region: fargate.region,
-    accountId: shared.accountId,
-    subnetIds: network.taskSubnetIds,
-    securityGroupIds: [traffic.taskSecurityGroupId],
-    assignPublicIp: network.assignPublicIp,
+    ...pipelineBase(
+      config,
+      service,
+      shared,
+      { registry, fargate },
+      traffic.taskSecurityGroupId,
+      tags,
+    ),
     applicationName,
     applicationArn: cluster.applicationArn!,
     deploymentGroupName: deployment.deploymentGroupName,
     deploymentGroupArn: deployment.deploymentGroupArn,
     deploymentConfigName: deployment.deploymentConfigName,
     hooks: { AfterAllowTraffic: shared.liveHook.functionName },
-    logRetentionDays: config.logRetentionDays,
-    tags,
   });
 
   const region = fargate.region;
@@ -298,7 +289,7 @@ function deployService(
     deploymentGroupConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/codesuite/codedeploy/applications/${applicationName}/deployment-groups/${deployment.deploymentGroupName}?region=${region}`,
     pipeline: pipeline.pipelineName,
     pipelineConsole: pipeline.consoleUrl,
-    logsConsole: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fargate.logGroupName.apply(encodeURIComponent)}`,
+    logsConsole: logsConsoleUrl(region, fargate.logGroupName),
   };
   return { outputs, observed };
 }
