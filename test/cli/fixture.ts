@@ -445,6 +445,8 @@ export function fake(options: FakeOptions = {}): Fake {
           ([, script]) => script.cluster === input.cluster && script.service === input.service,
         )
         .filter(([, script]) => after === undefined || script.createdAt.getTime() > after)
+        // One created later than the test clock does not exist yet (UpdateService starts it).
+        .filter(([, script]) => script.createdAt.getTime() <= clock)
         .map(([arn, script]) => {
           const step = peek(`sd:${arn}`, script.steps);
           return {
