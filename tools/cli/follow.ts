@@ -219,27 +219,43 @@ async function pollDeployment(
   return undefined;
 }
 
+/** Polls until `poll` has a result, or the deadline (then `atDeadline`). */
+async function pollToEnd(
+  service: string,
+  deps: FollowDeps,
+  poll: (
+    say: (line: string) => void,
+    waited: { recordPolls: number },
+  ) => Promise<FollowResult | undefined>,
+  atDeadline: () => FollowResult,
+): Promise<FollowResult> {
+  const say = printer(service, deps);
+  const waited = { recordPolls: 0 };
+  for (;;) {
+    const result = await poll(say, waited);
+    if (result !== undefined) return result;
+    if (deps.now() >= deps.deadline) return atDeadline();
+    await deps.sleep(deps.intervalMs);
+  }
+}
+
 /** Follows a CodeDeploy deployment until it is live (or stopped), failed, or the deadline. */
 export async function followDeployment(
   target: DeploymentTarget,
   deps: FollowDeps,
 ): Promise<FollowResult> {
-  const say = printer(target.service, deps);
-  const waited = { recordPolls: 0 };
-  for (;;) {
-    const result = await pollDeployment(target, deps, say, waited);
-    if (result !== undefined) return result;
-    if (deps.now() >= deps.deadline) {
-      return {
-        environment: target.environment,
-        service: target.service,
-        deploymentId: target.deploymentId,
-        outcome: "timeout",
-        detail: `still in progress at the deadline (deployment ${target.deploymentId})`,
-      };
-    }
-    await deps.sleep(deps.intervalMs);
-  }
+  return pollToEnd(
+    target.service,
+    deps,
+    (say, waited) => pollDeployment(target, deps, say, waited),
+    () => ({
+      environment: target.environment,
+      service: target.service,
+      deploymentId: target.deploymentId,
+      outcome: "timeout",
+      detail: `still in progress at the deadline (deployment ${target.deploymentId})`,
+    }),
+  );
 }
 
 /** The target of {@link followEcsDeployment}: an Amazon ECS service deployment. */
@@ -337,22 +353,18 @@ export async function followEcsDeployment(
   target: EcsDeploymentTarget,
   deps: FollowDeps,
 ): Promise<FollowResult> {
-  const say = printer(target.service, deps);
-  const waited = { recordPolls: 0 };
-  for (;;) {
-    const result = await pollEcsDeployment(target, deps, say, waited);
-    if (result !== undefined) return result;
-    if (deps.now() >= deps.deadline) {
-      return {
-        environment: target.environment,
-        service: target.service,
-        deploymentId: target.serviceDeploymentArn,
-        outcome: "timeout",
-        detail: `still in progress at the deadline (service deployment ${serviceDeploymentShortId(target.serviceDeploymentArn)})`,
-      };
-    }
-    await deps.sleep(deps.intervalMs);
-  }
+  return pollToEnd(
+    target.service,
+    deps,
+    (say, waited) => pollEcsDeployment(target, deps, say, waited),
+    () => ({
+      environment: target.environment,
+      service: target.service,
+      deploymentId: target.serviceDeploymentArn,
+      outcome: "timeout",
+      detail: `still in progress at the deadline (service deployment ${serviceDeploymentShortId(target.serviceDeploymentArn)})`,
+    }),
+  );
 }
 
 /** The target of {@link followPipeline}. */
