@@ -7,11 +7,22 @@ import { chromium, type BrowserContext } from "playwright-core";
 import { startDashboardServer, type DashboardServer } from "../../tools/cli/dashboard/server";
 import { readSnapshot, type Snapshot } from "../../tools/cli/dashboard/snapshot";
 import { run } from "../../tools/cli/main";
-import { events, fake, release, REGION, type Fake } from "./fixture";
+import {
+  events,
+  fake,
+  release,
+  REGION,
+  serviceDeploymentArn,
+  serviceRevisionArn,
+  type Fake,
+} from "./fixture";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed JSON documents */
 
-/** dev, staging and prod with three services: api deploying in prod, web drifted in staging. */
+/**
+ * dev (Amazon ECS blue/green), staging and prod (CodeDeploy) with three services: worker
+ * deploying in dev, api deploying in prod, web drifted in staging.
+ */
 function world(): Fake {
   const f = fake({ stackFiles: { dev: REGION, staging: REGION, prod: REGION } });
   const r = (
@@ -25,25 +36,44 @@ function world(): Fake {
     ...release(env, svc, version, rev, at),
     ...(message === undefined ? {} : { commitMessage: message }),
   });
-  f.addStack("dev", {
-    web: {
-      releases: [
-        r(
-          "dev",
-          "web",
-          "v1.5.0-rc.1",
-          31,
-          "2026-11-22T11:40:00.000Z",
-          "Add the search box to the header",
-        ),
-      ],
+  f.addStack(
+    "dev",
+    {
+      web: {
+        releases: [
+          r(
+            "dev",
+            "web",
+            "v1.5.0-rc.1",
+            31,
+            "2026-11-22T11:40:00.000Z",
+            "Add the search box to the header",
+          ),
+        ],
+      },
+      api: {
+        releases: [
+          r(
+            "dev",
+            "api",
+            "4f2a9c1",
+            12,
+            "2026-11-22T10:15:00.000Z",
+            "Cache price lookups for 30 s",
+          ),
+        ],
+      },
+      worker: { releases: [r("dev", "worker", "v0.9.0", 4, "2026-11-20T16:00:00.000Z")] },
     },
-    api: {
-      releases: [
-        r("dev", "api", "4f2a9c1", 12, "2026-11-22T10:15:00.000Z", "Cache price lookups for 30 s"),
-      ],
-    },
-    worker: { releases: [r("dev", "worker", "v0.9.0", 4, "2026-11-20T16:00:00.000Z")] },
+    { engine: "ecs" },
+  );
+  // dev is on Amazon ECS blue/green: worker's service deployment is shifting production traffic.
+  f.world.serviceDeployments.set(serviceDeploymentArn("dev", "worker", "SD5"), {
+    cluster: "greenlight-dev",
+    service: "worker",
+    createdAt: new Date("2026-11-22T11:57:00Z"),
+    targetRevision: serviceRevisionArn("dev", "worker", 5),
+    steps: [{ status: "IN_PROGRESS", lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT", weight: 50 }],
   });
   f.addStack("staging", {
     web: {
@@ -120,9 +150,21 @@ describe("greenlight dashboard", function () {
     );
     assert.deepEqual(snapshot.inProgress, [
       {
+        environment: "dev",
+        service: "worker",
+        engine: "ecs",
+        deploymentId: serviceDeploymentArn("dev", "worker", "SD5"),
+        shortId: "SD5",
+        status: "IN_PROGRESS",
+        stage: "PRODUCTION_TRAFFIC_SHIFT (50% of production)",
+        startedAt: "2026-11-22T11:57:00.000Z",
+      },
+      {
         environment: "prod",
         service: "api",
+        engine: "codedeploy",
         deploymentId: "d-APIPROD8",
+        shortId: "d-APIPROD8",
         status: "InProgress",
         stage: "AllowTraffic (InProgress)",
         startedAt: "2026-11-22T11:56:00.000Z",
@@ -273,7 +315,11 @@ describe("greenlight dashboard", function () {
       assert.match(await cell("web", "staging"), /v1\.4\.0\s+drift/);
       assert.match(
         await cell("web", "prod"),
-        /v1\.4\.0\s+live\s+3 h ago · Grace Hopper · 2\/2 tasks/,
+        /v1\.4\.0\s+live\s+CodeDeploy\s+3 h ago · Grace Hopper · 2\/2 tasks/,
+      );
+      assert.match(
+        await cell("worker", "dev"),
+        /v0\.9\.0\s+deploying PRODUCTION_TRAFFIC_SHIFT\s+ECS blue\/green/,
       );
       const headers = await page.locator("#matrix thead th").allInnerTexts();
       assert.deepEqual(
@@ -282,7 +328,11 @@ describe("greenlight dashboard", function () {
       );
       assert.match(
         await page.locator("#progress").innerText(),
-        /prod · api — InProgress, AllowTraffic \(InProgress\) d-APIPROD8/,
+        /prod · api CodeDeploy — InProgress, AllowTraffic \(InProgress\) d-APIPROD8/,
+      );
+      assert.match(
+        await page.locator("#progress").innerText(),
+        /dev · worker ECS blue\/green — IN_PROGRESS, PRODUCTION_TRAFFIC_SHIFT \(50% of production\) SD5/,
       );
       assert.match(
         await page.locator("#warnings").innerText(),

@@ -1,8 +1,22 @@
 import { strict as assert } from "node:assert";
+import { GetDeploymentCommand } from "@aws-sdk/client-codedeploy";
 import { StartPipelineExecutionCommand } from "@aws-sdk/client-codepipeline";
+import { ListServiceDeploymentsCommand } from "@aws-sdk/client-ecs";
 import { deployInputs } from "../../tools/cli/deploy";
 import { run } from "../../tools/cli/main";
-import { events, executionScript, fake, release, REGION, type Fake } from "./fixture";
+import {
+  ecsRelease,
+  events,
+  executionScript,
+  fake,
+  NOW,
+  release,
+  REGION,
+  serviceDeploymentArn,
+  serviceRevisionArn,
+  type Fake,
+  type ServiceDeploymentStep,
+} from "./fixture";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed JSON documents */
 
@@ -48,8 +62,8 @@ describe("greenlight deploy", () => {
     const code = await run(["deploy", "dev", "web", "api", "--ref", "feature/search"], f.deps);
     assert.equal(code, 0, f.stderr());
     assert.match(f.stderr(), /Deploy to dev \(eu-west-1\), building feature\/search:/);
-    assert.match(f.stderr(), /web\s+greenlight-dev-web\s+v2\.0\.0/);
-    assert.match(f.stderr(), /api\s+greenlight-dev-api\s+v1\.0\.0/);
+    assert.match(f.stderr(), /web\s+greenlight-dev-web\s+codedeploy\s+v2\.0\.0/);
+    assert.match(f.stderr(), /api\s+greenlight-dev-api\s+codedeploy\s+v1\.0\.0/);
     assert.deepEqual(f.questions, ["Deploy 2 services to dev?"]);
     const calls = f.mocks.codePipeline.commandCalls(StartPipelineExecutionCommand);
     assert.deepEqual(
@@ -283,5 +297,136 @@ describe("greenlight deploy", () => {
       value: "source",
     });
     assert.equal(deployInputs("a".repeat(40)).sourceRevisions[0]!.revisionValue, "a".repeat(40));
+  });
+});
+
+describe("greenlight deploy, Amazon ECS blue/green services", () => {
+  let f: Fake;
+  afterEach(() => f.restore());
+
+  const arn = serviceDeploymentArn("dev", "web", "SD30");
+
+  /** dev on ECS; web's pipeline deploys with an ECS action that starts service deployment SD30. */
+  function ecsDeployWorld(steps: ServiceDeploymentStep[]): Fake {
+    const g = fake({ stackFiles: { dev: REGION } });
+    g.addStack(
+      "dev",
+      { web: { releases: [ecsRelease("dev", "web", "v2.0.0", 20, "2026-11-22T10:00:00.000Z")] } },
+      { engine: "ecs" },
+    );
+    const script = executionScript("unused");
+    // The deploy stage's action is the ECS one (no CodeDeploy deployment id).
+    for (const step of script.steps) {
+      for (const action of step.actions) {
+        if (action.stageName === "Deploy") {
+          action.input = {
+            actionTypeId: { category: "Deploy", owner: "AWS", provider: "ECS", version: "1" },
+          };
+          delete action.output;
+        }
+      }
+    }
+    g.world.executions.set("greenlight-dev-web", script);
+    // An earlier deployment of web, before this run's deploy stage: not the one to follow.
+    g.world.serviceDeployments.set(serviceDeploymentArn("dev", "web", "SD20"), {
+      cluster: "greenlight-dev",
+      service: "web",
+      createdAt: new Date(NOW - 7_200_000),
+      targetRevision: serviceRevisionArn("dev", "web", 20),
+      steps: [{ status: "SUCCESSFUL", lifecycleStage: "CLEAN_UP" }],
+    });
+    g.world.serviceDeployments.set(arn, {
+      cluster: "greenlight-dev",
+      service: "web",
+      createdAt: new Date(NOW + 2500),
+      targetRevision: serviceRevisionArn("dev", "web", 30),
+      steps,
+    });
+    return g;
+  }
+
+  it("--wait follows the ECS service deployment stage by stage through the bake time to SUCCESSFUL and the hook's record (exit 0)", async () => {
+    f = ecsDeployWorld([
+      { status: "IN_PROGRESS", lifecycleStage: "SCALE_UP" },
+      { status: "IN_PROGRESS", lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT", weight: 100 },
+      { status: "IN_PROGRESS", lifecycleStage: "POST_PRODUCTION_TRAFFIC_SHIFT" },
+      { status: "IN_PROGRESS", lifecycleStage: "BAKE_TIME" },
+      { status: "SUCCESSFUL", lifecycleStage: "CLEAN_UP" },
+    ]);
+    f.world.later.set("/greenlight/dev/web/live", {
+      reads: 3,
+      value: JSON.stringify({
+        ...ecsRelease("dev", "web", "v2.1.0", 30, "2026-11-22T12:05:00.000Z"),
+        deploymentId: arn,
+      }),
+    });
+    const code = await run(["deploy", "dev", "web", "--yes", "--wait", "--interval", "5"], f.deps);
+    assert.equal(code, 0, f.stderr());
+    assert.match(f.stderr(), /web\s+greenlight-dev-web\s+ecs\s+v2\.0\.0/);
+    const progress = f.stderr();
+    const expected = [
+      "web: Build Succeeded",
+      "web: service deployment SD30 started",
+      "web: service deployment SD30: IN_PROGRESS SCALE_UP",
+      "web: service deployment SD30: IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT (100% of production)",
+      "web: service deployment SD30: IN_PROGRESS POST_PRODUCTION_TRAFFIC_SHIFT",
+      "web: service deployment SD30: IN_PROGRESS BAKE_TIME",
+      "web: live hook: live; the previous revision is kept until the bake time ends",
+      "web: service deployment SD30: SUCCESSFUL CLEAN_UP",
+      "web: live hook: live (v2.1.0)",
+    ];
+    let at = -1;
+    for (const line of expected) {
+      const next = progress.indexOf(line, at + 1);
+      assert.ok(next > at, `${line} after the lines before it in:\n${progress}`);
+      at = next;
+    }
+    assert.match(f.stdout(), /^dev web: LIVE: live v2\.1\.0 \(service deployment SD30\)$/m);
+    const listed = f.mocks.ecs
+      .commandCalls(ListServiceDeploymentsCommand)
+      .map((c) => c.args[0].input);
+    assert.deepEqual(listed[0], {
+      cluster: "greenlight-dev",
+      service: "web",
+      createdAt: { after: new Date(NOW + 2000) },
+    });
+    assert.equal(f.mocks.codeDeploy.commandCalls(GetDeploymentCommand).length, 0);
+  });
+
+  it("--wait reports a service deployment that ECS rolled back (ROLLBACK_SUCCESSFUL) as failed, with the reason (exit 1)", async () => {
+    f = ecsDeployWorld([
+      { status: "IN_PROGRESS", lifecycleStage: "POST_PRODUCTION_TRAFFIC_SHIFT" },
+      {
+        status: "ROLLBACK_IN_PROGRESS",
+        lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT",
+        rollback: { reason: "Lifecycle hook returned FAILED at POST_PRODUCTION_TRAFFIC_SHIFT" },
+      },
+      {
+        status: "ROLLBACK_SUCCESSFUL",
+        lifecycleStage: "CLEAN_UP",
+        rollback: { reason: "Lifecycle hook returned FAILED at POST_PRODUCTION_TRAFFIC_SHIFT" },
+      },
+    ]);
+    assert.equal(await run(["deploy", "dev", "web", "--yes", "--wait"], f.deps), 1);
+    assert.match(
+      f.stderr(),
+      /web: service deployment SD30: ROLLBACK_IN_PROGRESS PRODUCTION_TRAFFIC_SHIFT/,
+    );
+    assert.match(
+      f.stdout(),
+      /^dev web: FAILED: service deployment SD30 was rolled back: Lifecycle hook returned FAILED at POST_PRODUCTION_TRAFFIC_SHIFT$/m,
+    );
+  });
+
+  it("--wait gives up at the deadline during a long bake time (exit 1)", async () => {
+    f = ecsDeployWorld([{ status: "IN_PROGRESS", lifecycleStage: "BAKE_TIME" }]);
+    assert.equal(
+      await run(["deploy", "dev", "web", "--yes", "--wait", "--timeout", "1"], f.deps),
+      1,
+    );
+    assert.match(
+      f.stdout(),
+      /dev web: TIMEOUT: service deployment SD30 still in progress at the deadline/,
+    );
   });
 });

@@ -26,7 +26,18 @@ import {
   type PipelineExecutionStatus,
 } from "@aws-sdk/client-codepipeline";
 import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
-import { DescribeServicesCommand, ECSClient, type Service } from "@aws-sdk/client-ecs";
+import {
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  StopServiceDeploymentCommand,
+  UpdateServiceCommand,
+  type ListServiceDeploymentsRequest,
+  type Service,
+  type ServiceDeployment,
+} from "@aws-sdk/client-ecs";
 import {
   GetParameterCommand,
   GetParameterHistoryCommand,
@@ -95,6 +106,77 @@ export function release(
     application: `greenlight-${environment}`,
     deploymentGroup: `greenlight-${environment}-${service}`,
     durationMs: 120_000,
+  };
+}
+
+/** The ARN of an ECS service revision (its id is the task definition revision, for reading). */
+export const serviceRevisionArn = (
+  environment: string,
+  service: string,
+  revision: number,
+): string =>
+  `arn:aws:ecs:${REGION}:${ACCOUNT}:service-revision/greenlight-${environment}/${service}/${revision}00000000000`;
+
+/** The ARN of an ECS service deployment. */
+export const serviceDeploymentArn = (environment: string, service: string, id: string): string =>
+  `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/greenlight-${environment}/${service}/${id}`;
+
+/** An ECS-controller (native blue/green) service whose one current revision runs `revision`. */
+export function ecsNativeService(
+  environment: string,
+  name: string,
+  revision: number,
+  running = 2,
+): Service {
+  return {
+    serviceName: name,
+    status: "ACTIVE",
+    deploymentController: { type: "ECS" },
+    desiredCount: 2,
+    runningCount: running,
+    pendingCount: 0,
+    taskDefinition: td(environment, name, revision),
+    deployments: [{ status: "PRIMARY", taskDefinition: td(environment, name, revision) }],
+    currentServiceRevisions: [
+      {
+        arn: serviceRevisionArn(environment, name, revision),
+        runningTaskCount: running,
+        requestedTaskCount: 2,
+        pendingTaskCount: 0,
+      },
+    ],
+  };
+}
+
+/** One step of an ECS service deployment, as DescribeServiceDeployments shows it. */
+export type ServiceDeploymentStep = Pick<
+  ServiceDeployment,
+  "status" | "lifecycleStage" | "statusReason" | "rollback"
+> & { readonly weight?: number };
+
+/** One service deployment's life: each DescribeServiceDeployments moves to the next step. */
+export interface ServiceDeploymentScript {
+  readonly cluster: string;
+  readonly service: string;
+  readonly createdAt: Date;
+  /** The target revision (its task definition is in `World.revisions`). */
+  readonly targetRevision: string;
+  readonly steps: readonly ServiceDeploymentStep[];
+}
+
+/** A release the ECS lifecycle hook recorded: the service deployment ARN, no CodeDeploy names. */
+export function ecsRelease(
+  environment: string,
+  service: string,
+  version: string,
+  revision: number,
+  at: string,
+): ReleaseRecord {
+  return {
+    ...release(environment, service, version, revision, at),
+    deploymentId: serviceDeploymentArn(environment, service, `SD${revision}`),
+    application: "",
+    deploymentGroup: "",
   };
 }
 
@@ -179,6 +261,12 @@ export interface World {
   readonly started: { pipeline: string; input: Record<string, unknown>; executionId: string }[];
   /** Parameter name → a version written after that many more reads (the live hook's record). */
   readonly later: Map<string, { reads: number; value: string }>;
+  /** ECS service deployment ARN → its life. */
+  readonly serviceDeployments: Map<string, ServiceDeploymentScript>;
+  /** ECS service revision ARN → its task definition. */
+  readonly revisions: Map<string, string>;
+  /** The service deployment the next UpdateService starts (its ARN, scripted beforehand). */
+  nextServiceDeployment?: string;
 }
 
 export interface Fake {
@@ -200,7 +288,7 @@ export interface Fake {
   addStack(
     environment: string,
     services: Record<string, { releases?: ReleaseRecord[]; revision?: number; running?: number }>,
-    options?: { promoteOnly?: boolean; withoutPromoteVariables?: boolean },
+    options?: { promoteOnly?: boolean; withoutPromoteVariables?: boolean; engine?: "ecs" },
   ): void;
   restore(): void;
 }
@@ -229,6 +317,8 @@ export function fake(options: FakeOptions = {}): Fake {
     failures: new Map(),
     started: [],
     later: new Map(),
+    serviceDeployments: new Map(),
+    revisions: new Map(),
   };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "greenlight-cli-"));
   for (const [environment, region] of Object.entries(options.stackFiles ?? {})) {
@@ -326,6 +416,95 @@ export function fake(options: FakeOptions = {}): Fake {
         failures: input.services
           .filter((name) => !world.services.has(`${input.cluster}/${name}`))
           .map((name) => ({ arn: name, reason: "MISSING" })),
+      };
+    });
+  const serviceDeploymentOf = (arn: string, step: ServiceDeploymentStep): ServiceDeployment => {
+    const script = world.serviceDeployments.get(arn)!;
+    return {
+      serviceDeploymentArn: arn,
+      serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${script.cluster}/${script.service}`,
+      clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${script.cluster}`,
+      createdAt: script.createdAt,
+      targetServiceRevision: {
+        arn: script.targetRevision,
+        requestedTaskCount: 2,
+        ...(step.weight === undefined ? {} : { requestedProductionTrafficWeight: step.weight }),
+      },
+      ...(step.status === undefined ? {} : { status: step.status }),
+      ...(step.lifecycleStage === undefined ? {} : { lifecycleStage: step.lifecycleStage }),
+      ...(step.statusReason === undefined ? {} : { statusReason: step.statusReason }),
+      ...(step.rollback === undefined ? {} : { rollback: step.rollback }),
+    };
+  };
+  mocks.ecs.on(ListServiceDeploymentsCommand).callsFake((input: ListServiceDeploymentsRequest) => {
+    fail("ListServiceDeploymentsCommand");
+    const after = input.createdAt?.after?.getTime();
+    return {
+      serviceDeployments: [...world.serviceDeployments.entries()]
+        .filter(
+          ([, script]) => script.cluster === input.cluster && script.service === input.service,
+        )
+        .filter(([, script]) => after === undefined || script.createdAt.getTime() > after)
+        // One created later than the test clock does not exist yet (UpdateService starts it).
+        .filter(([, script]) => script.createdAt.getTime() <= clock)
+        .map(([arn, script]) => {
+          const step = peek(`sd:${arn}`, script.steps);
+          return {
+            serviceDeploymentArn: arn,
+            createdAt: script.createdAt,
+            targetServiceRevisionArn: script.targetRevision,
+            status: step.status,
+          };
+        })
+        .filter((brief) => input.status === undefined || input.status.includes(brief.status!)),
+    };
+  });
+  mocks.ecs
+    .on(DescribeServiceDeploymentsCommand)
+    .callsFake((input: { serviceDeploymentArns: string[] }) => {
+      fail("DescribeServiceDeploymentsCommand");
+      return {
+        serviceDeployments: input.serviceDeploymentArns.flatMap((arn) => {
+          const script = world.serviceDeployments.get(arn);
+          return script === undefined
+            ? []
+            : [serviceDeploymentOf(arn, next(`sd:${arn}`, script.steps))];
+        }),
+        failures: input.serviceDeploymentArns
+          .filter((arn) => !world.serviceDeployments.has(arn))
+          .map((arn) => ({ arn, reason: "MISSING" })),
+      };
+    });
+  mocks.ecs
+    .on(DescribeServiceRevisionsCommand)
+    .callsFake((input: { serviceRevisionArns: string[] }) => {
+      fail("DescribeServiceRevisionsCommand");
+      return {
+        serviceRevisions: input.serviceRevisionArns.flatMap((arn) => {
+          const taskDefinition = world.revisions.get(arn);
+          return taskDefinition === undefined ? [] : [{ serviceRevisionArn: arn, taskDefinition }];
+        }),
+      };
+    });
+  mocks.ecs
+    .on(StopServiceDeploymentCommand)
+    .callsFake((input: { serviceDeploymentArn: string }) => {
+      fail("StopServiceDeploymentCommand");
+      return { serviceDeploymentArn: input.serviceDeploymentArn };
+    });
+  mocks.ecs
+    .on(UpdateServiceCommand)
+    .callsFake((input: { cluster: string; service: string; taskDefinition?: string }) => {
+      fail("UpdateServiceCommand");
+      const service = world.services.get(`${input.cluster}/${input.service}`);
+      return {
+        service: {
+          ...service,
+          ...(input.taskDefinition === undefined ? {} : { taskDefinition: input.taskDefinition }),
+          ...(world.nextServiceDeployment === undefined
+            ? {}
+            : { currentServiceDeployment: world.nextServiceDeployment }),
+        },
       };
     });
   mocks.codeDeploy
@@ -510,6 +689,8 @@ export function fake(options: FakeOptions = {}): Fake {
   };
 
   const addStack: Fake["addStack"] = (environment, services, stackOptions = {}) => {
+    // The engine is read from ECS, not from the index: an ECS-engine stack's index has the same
+    // fields (the stack index parser requires every one of them).
     const index = stackIndex(environment, Object.keys(services));
     world.parameters.set(`/greenlight/${environment}/stack`, [JSON.stringify(index)]);
     for (const [name, spec] of Object.entries(services)) {
@@ -529,10 +710,25 @@ export function fake(options: FakeOptions = {}): Fake {
         (releases.length > 0
           ? Number(releases[releases.length - 1]!.taskDefinitionArn.split(":").pop())
           : 1);
-      world.services.set(
-        `greenlight-${environment}/${name}`,
-        ecsService(environment, name, revision, spec.running),
-      );
+      if (stackOptions.engine === "ecs") {
+        world.services.set(
+          `greenlight-${environment}/${name}`,
+          ecsNativeService(environment, name, revision, spec.running),
+        );
+        for (const r of releases) {
+          const recorded = Number(r.taskDefinitionArn.split(":").pop());
+          world.revisions.set(serviceRevisionArn(environment, name, recorded), r.taskDefinitionArn);
+        }
+        world.revisions.set(
+          serviceRevisionArn(environment, name, revision),
+          td(environment, name, revision),
+        );
+      } else {
+        world.services.set(
+          `greenlight-${environment}/${name}`,
+          ecsService(environment, name, revision, spec.running),
+        );
+      }
       world.pipelines.set(`greenlight-${environment}-${name}`, {
         variables:
           stackOptions.withoutPromoteVariables === true

@@ -1,8 +1,20 @@
 import { strict as assert } from "node:assert";
 import { CreateDeploymentCommand, StopDeploymentCommand } from "@aws-sdk/client-codedeploy";
+import { StopServiceDeploymentCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { appSpecFor, chooseRelease } from "../../tools/cli/rollback";
 import { run } from "../../tools/cli/main";
-import { events, fake, release, REGION, td, type Fake } from "./fixture";
+import {
+  ecsNativeService,
+  ecsRelease,
+  events,
+  fake,
+  release,
+  REGION,
+  serviceDeploymentArn,
+  serviceRevisionArn,
+  td,
+  type Fake,
+} from "./fixture";
 
 const APPSPEC = `version: 0.0
 Resources:
@@ -221,5 +233,140 @@ describe("greenlight rollback", () => {
     assert.equal(doc.Resources[0].TargetService.Properties.TaskDefinition, "arn:x:9");
     assert.equal(doc.Resources[0].TargetService.Properties.LoadBalancerInfo.ContainerPort, 8080);
     assert.throws(() => appSpecFor("version: 0.0\n", "arn:x:9"), /not an ECS AppSpec/);
+  });
+});
+
+describe("greenlight rollback, Amazon ECS blue/green services", () => {
+  let f: Fake;
+  afterEach(() => f.restore());
+
+  /** prod on ECS: web v1.2.0 (rev 5), v1.3.0 (rev 6), then v1.4.0 (rev 7) live. */
+  function ecsWorld(answers?: (boolean | undefined)[]): Fake {
+    const g = fake({ answers, stackFiles: { prod: REGION } });
+    g.addStack(
+      "prod",
+      {
+        web: {
+          releases: [
+            ecsRelease("prod", "web", "v1.2.0", 5, "2026-11-10T09:00:00.000Z"),
+            ecsRelease("prod", "web", "v1.3.0", 6, "2026-11-15T09:00:00.000Z"),
+            ecsRelease("prod", "web", "v1.4.0", 7, "2026-11-22T09:00:00.000Z"),
+          ],
+        },
+      },
+      { engine: "ecs" },
+    );
+    return g;
+  }
+  const sd = (id: string) => serviceDeploymentArn("prod", "web", id);
+
+  it("in the bake time, stops the service deployment with ROLLBACK (exact input) and follows it to ROLLBACK_SUCCESSFUL", async () => {
+    f = ecsWorld([true]);
+    f.world.serviceDeployments.set(sd("SD8"), {
+      cluster: "greenlight-prod",
+      service: "web",
+      createdAt: new Date("2026-11-22T11:40:00Z"),
+      targetRevision: serviceRevisionArn("prod", "web", 8),
+      steps: [
+        { status: "IN_PROGRESS", lifecycleStage: "BAKE_TIME" },
+        { status: "ROLLBACK_IN_PROGRESS", lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" },
+        { status: "ROLLBACK_SUCCESSFUL", lifecycleStage: "CLEAN_UP" },
+      ],
+    });
+    assert.equal(await run(["rollback", "prod", "web", "--wait"], f.deps), 0, f.stderr());
+    assert.match(
+      f.stderr(),
+      /service deployment SD8 is IN_PROGRESS at BAKE_TIME, live, with the previous revision still kept \(bake time\)/,
+    );
+    assert.deepEqual(f.questions, ["Stop SD8 and roll back web in prod?"]);
+    assert.deepEqual(
+      f.mocks.ecs.commandCalls(StopServiceDeploymentCommand).map((c) => c.args[0].input),
+      [{ serviceDeploymentArn: sd("SD8"), stopType: "ROLLBACK" }],
+    );
+    assert.equal(f.mocks.ecs.commandCalls(UpdateServiceCommand).length, 0);
+    assert.equal(f.mocks.codeDeploy.commandCalls(StopDeploymentCommand).length, 0);
+    assert.match(f.stdout(), /^prod web: ROLLED-BACK: service deployment SD8 rolled back$/m);
+  });
+
+  it("does not stop a deployment again that is already rolling back, and follows it", async () => {
+    f = ecsWorld();
+    f.world.serviceDeployments.set(sd("SD8"), {
+      cluster: "greenlight-prod",
+      service: "web",
+      createdAt: new Date("2026-11-22T11:40:00Z"),
+      targetRevision: serviceRevisionArn("prod", "web", 8),
+      steps: [
+        { status: "ROLLBACK_IN_PROGRESS", lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" },
+        { status: "ROLLBACK_FAILED", statusReason: "Target group unhealthy" },
+      ],
+    });
+    assert.equal(await run(["rollback", "prod", "web", "--wait", "--yes"], f.deps), 1);
+    assert.match(f.stderr(), /already going back/);
+    assert.equal(f.mocks.ecs.commandCalls(StopServiceDeploymentCommand).length, 0);
+    assert.match(
+      f.stdout(),
+      /prod web: FAILED: service deployment SD8 ROLLBACK_FAILED: Target group unhealthy/,
+    );
+  });
+
+  it("after the bake time, redeploys the previous release's task definition with UpdateService and follows it to live", async () => {
+    f = ecsWorld([true]);
+    f.world.nextServiceDeployment = sd("SD9");
+    f.world.serviceDeployments.set(sd("SD9"), {
+      cluster: "greenlight-prod",
+      service: "web",
+      createdAt: new Date("2026-11-22T12:00:01Z"),
+      targetRevision: serviceRevisionArn("prod", "web", 6),
+      steps: [
+        { status: "IN_PROGRESS", lifecycleStage: "PRODUCTION_TRAFFIC_SHIFT" },
+        { status: "SUCCESSFUL", lifecycleStage: "CLEAN_UP" },
+      ],
+    });
+    f.world.later.set("/greenlight/prod/web/live", {
+      reads: 2,
+      value: JSON.stringify({
+        ...ecsRelease("prod", "web", "v1.3.0", 6, "2026-11-22T12:01:00.000Z"),
+        deploymentId: sd("SD9"),
+      }),
+    });
+    assert.equal(await run(["rollback", "prod", "web", "--wait"], f.deps), 0, f.stderr());
+    assert.match(
+      f.stderr(),
+      /live now v1\.4\.0; roll back to v1\.3\.0 .*an ECS blue\/green deployment of its task definition/,
+    );
+    assert.deepEqual(f.questions, ["Redeploy web v1.3.0 in prod?"]);
+    assert.deepEqual(
+      f.mocks.ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input),
+      [{ cluster: "greenlight-prod", service: "web", taskDefinition: td("prod", "web", 6) }],
+    );
+    assert.equal(f.mocks.ecs.commandCalls(StopServiceDeploymentCommand).length, 0);
+    assert.equal(f.mocks.codeDeploy.commandCalls(CreateDeploymentCommand).length, 0);
+    assert.equal(f.world.started.length, 0, "no pipeline run: no rebuild");
+    assert.match(f.stdout(), /^prod web: LIVE: live v1\.3\.0 \(service deployment SD9\)$/m);
+  });
+
+  it("--to redeploys a chosen version, and refuses one ECS already runs (exit 1)", async () => {
+    f = ecsWorld();
+    f.world.nextServiceDeployment = sd("SD9");
+    assert.equal(
+      await run(["rollback", "prod", "web", "--to", "v1.2.0", "--yes"], f.deps),
+      0,
+      f.stderr(),
+    );
+    assert.equal(
+      f.mocks.ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input.taskDefinition,
+      td("prod", "web", 5),
+    );
+    assert.match(
+      f.stdout(),
+      /prod web: REDEPLOYING: redeploying v1\.2\.0 \(service deployment SD9\)/,
+    );
+    f.restore();
+    f = ecsWorld();
+    // ECS runs v1.3.0's task definition although the record says v1.4.0.
+    f.world.services.set("greenlight-prod/web", ecsNativeService("prod", "web", 6));
+    assert.equal(await run(["rollback", "prod", "web", "--to", "v1.3.0", "--yes"], f.deps), 1);
+    assert.match(f.stderr(), /ECS already runs .*greenlight-prod-web:6 \(v1\.3\.0\)/);
+    assert.equal(f.mocks.ecs.commandCalls(UpdateServiceCommand).length, 0);
   });
 });

@@ -19,6 +19,7 @@ import { regionFor } from "./region";
 import { followDeps, reportResults, waitOptions, type WaitOptions } from "./report";
 import {
   describeLive,
+  engineTarget,
   openEnvironment,
   pickServices,
   readLiveRelease,
@@ -106,11 +107,12 @@ export async function deployCommand(
     const picked = pickServices("deploy", environment, services);
     const plan = await Promise.all(
       picked.map(async ({ service, entry }) => {
-        const [facts, live] = await Promise.all([
+        const [facts, live, engine] = await Promise.all([
           readPipelineFacts("deploy", environment, service, entry.pipeline),
           readLiveRelease(environment.clients.ssm, environment.name, service),
+          engineTarget(environment, entry),
         ]);
-        return { service, pipeline: entry.pipeline, facts, live };
+        return { service, pipeline: entry.pipeline, facts, live, engine };
       }),
     );
     const promoteOnly = plan.filter((item) => item.facts.promoteOnly);
@@ -126,8 +128,13 @@ export async function deployCommand(
       `Deploy to ${environment.name}${region === undefined ? "" : ` (${region})`}, building ${what}:\n`,
     );
     for (const line of formatTable(
-      ["SERVICE", "PIPELINE", "LIVE NOW"],
-      plan.map((item) => [item.service, item.pipeline, describeLive(item.live)]),
+      ["SERVICE", "PIPELINE", "ENGINE", "LIVE NOW"],
+      plan.map((item) => [
+        item.service,
+        item.pipeline,
+        item.engine.engine ?? "-",
+        describeLive(item.live),
+      ]),
     )) {
       deps.stderr.write(`  ${line}\n`);
     }
@@ -179,6 +186,7 @@ export async function deployCommand(
             service: item.service,
             pipeline: item.pipeline,
             executionId: item.executionId,
+            ...(item.engine.ecs === undefined ? {} : { ecs: item.engine.ecs }),
           },
           follow,
         ),

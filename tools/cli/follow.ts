@@ -15,7 +15,15 @@ import {
   ListActionExecutionsCommand,
   type ActionExecutionDetail,
 } from "@aws-sdk/client-codepipeline";
+import { STAGES } from "../../components/pipelineStages";
 import { call } from "../status/collect";
+import {
+  BAKE_TIME,
+  describeEcsStage,
+  describeServiceDeployment,
+  listServiceDeployments,
+  serviceDeploymentShortId,
+} from "../status/ecs";
 import type { CliClients } from "./common";
 import { readLiveRelease } from "./targets";
 
@@ -55,6 +63,9 @@ export const FOLLOW_ACTIONS = [
   "codedeploy:GetDeployment",
   "codedeploy:ListDeploymentTargets",
   "codedeploy:GetDeploymentTarget",
+  "ecs:DescribeServices",
+  "ecs:ListServiceDeployments",
+  "ecs:DescribeServiceDeployments",
 ] as const;
 
 /** The CodeDeploy lifecycle event at which the live hook gives its verdict. */
@@ -208,27 +219,152 @@ async function pollDeployment(
   return undefined;
 }
 
+/** Polls until `poll` has a result, or the deadline (then `atDeadline`). */
+async function pollToEnd(
+  service: string,
+  deps: FollowDeps,
+  poll: (
+    say: (line: string) => void,
+    waited: { recordPolls: number },
+  ) => Promise<FollowResult | undefined>,
+  atDeadline: () => FollowResult,
+): Promise<FollowResult> {
+  const say = printer(service, deps);
+  const waited = { recordPolls: 0 };
+  for (;;) {
+    const result = await poll(say, waited);
+    if (result !== undefined) return result;
+    if (deps.now() >= deps.deadline) return atDeadline();
+    await deps.sleep(deps.intervalMs);
+  }
+}
+
 /** Follows a CodeDeploy deployment until it is live (or stopped), failed, or the deadline. */
 export async function followDeployment(
   target: DeploymentTarget,
   deps: FollowDeps,
 ): Promise<FollowResult> {
-  const say = printer(target.service, deps);
-  const waited = { recordPolls: 0 };
-  for (;;) {
-    const result = await pollDeployment(target, deps, say, waited);
-    if (result !== undefined) return result;
-    if (deps.now() >= deps.deadline) {
+  return pollToEnd(
+    target.service,
+    deps,
+    (say, waited) => pollDeployment(target, deps, say, waited),
+    () => ({
+      environment: target.environment,
+      service: target.service,
+      deploymentId: target.deploymentId,
+      outcome: "timeout",
+      detail: `still in progress at the deadline (deployment ${target.deploymentId})`,
+    }),
+  );
+}
+
+/** The target of {@link followEcsDeployment}: an Amazon ECS service deployment. */
+export interface EcsDeploymentTarget {
+  readonly environment: string;
+  readonly service: string;
+  readonly serviceDeploymentArn: string;
+  /** `live`: done at SUCCESSFUL; `stopped`: done at ROLLBACK_SUCCESSFUL (a rollback). */
+  readonly until: "live" | "stopped";
+}
+
+/** Stages after the live hook's verdict (POST_PRODUCTION_TRAFFIC_SHIFT) while the deployment runs. */
+const AFTER_VERDICT = new Set([BAKE_TIME, "CLEAN_UP"]);
+
+/** One poll of an ECS service deployment: the lines to print, and the result when it is over. */
+async function pollEcsDeployment(
+  target: EcsDeploymentTarget,
+  deps: FollowDeps,
+  say: (line: string) => void,
+  waited: { recordPolls: number },
+): Promise<FollowResult | undefined> {
+  const arn = target.serviceDeploymentArn;
+  const id = serviceDeploymentShortId(arn);
+  const base = { environment: target.environment, service: target.service, deploymentId: arn };
+  const deployment = await describeServiceDeployment(deps.clients.ecs, arn);
+  if (deployment === undefined) {
+    return {
+      ...base,
+      outcome: "failed",
+      detail: `ECS does not describe service deployment ${arn}`,
+    };
+  }
+  const status = deployment.status ?? "UNKNOWN";
+  const stage = describeEcsStage(deployment);
+  say(`service deployment ${id}: ${status}${stage === undefined ? "" : ` ${stage}`}`);
+  const reason = deployment.rollback?.reason ?? deployment.statusReason;
+  const why = reason === undefined || reason === "" ? "" : `: ${reason}`;
+  if (status === "IN_PROGRESS" && AFTER_VERDICT.has(deployment.lifecycleStage ?? "")) {
+    say("live hook: live; the previous revision is kept until the bake time ends");
+  }
+  if (target.until === "stopped") {
+    if (status === "ROLLBACK_SUCCESSFUL") {
+      say(`service deployment ${id}: rolled back; production traffic is on the previous revision`);
+      const live = await readLiveRelease(deps.clients.ssm, target.environment, target.service);
       return {
-        environment: target.environment,
-        service: target.service,
-        deploymentId: target.deploymentId,
-        outcome: "timeout",
-        detail: `still in progress at the deadline (deployment ${target.deploymentId})`,
+        ...base,
+        outcome: "rolled-back",
+        detail: `service deployment ${id} rolled back`,
+        ...(live === undefined ? {} : { version: live.version }),
       };
     }
-    await deps.sleep(deps.intervalMs);
+    if (status === "SUCCESSFUL") {
+      return {
+        ...base,
+        outcome: "failed",
+        detail: `service deployment ${id} finished before it could be stopped; roll back with --to <version>`,
+      };
+    }
+    if (status === "ROLLBACK_FAILED" || status === "STOPPED") {
+      return { ...base, outcome: "failed", detail: `service deployment ${id} ${status}${why}` };
+    }
+    return undefined;
   }
+  if (status === "SUCCESSFUL") {
+    const live = await readLiveRelease(deps.clients.ssm, target.environment, target.service);
+    const version = live !== undefined && live.deploymentId === arn ? live.version : undefined;
+    // The hook writes the record just after it answers ECS: give it a few polls.
+    if (version === undefined && waited.recordPolls < RECORD_POLLS) {
+      waited.recordPolls += 1;
+      return undefined;
+    }
+    say(`live hook: live${version === undefined ? "" : ` (${version})`}`);
+    return {
+      ...base,
+      outcome: "live",
+      detail: `live${version === undefined ? "" : ` ${version}`} (service deployment ${id})`,
+      ...(version === undefined ? {} : { version }),
+    };
+  }
+  if (status === "ROLLBACK_SUCCESSFUL") {
+    return {
+      ...base,
+      outcome: "failed",
+      detail: `service deployment ${id} was rolled back${why}`,
+    };
+  }
+  if (status === "ROLLBACK_FAILED" || status === "STOPPED") {
+    return { ...base, outcome: "failed", detail: `service deployment ${id} ${status}${why}` };
+  }
+  return undefined;
+}
+
+/** Follows an ECS service deployment until it is live (or rolled back), failed, or the deadline. */
+export async function followEcsDeployment(
+  target: EcsDeploymentTarget,
+  deps: FollowDeps,
+): Promise<FollowResult> {
+  return pollToEnd(
+    target.service,
+    deps,
+    (say, waited) => pollEcsDeployment(target, deps, say, waited),
+    () => ({
+      environment: target.environment,
+      service: target.service,
+      deploymentId: target.serviceDeploymentArn,
+      outcome: "timeout",
+      detail: `still in progress at the deadline (service deployment ${serviceDeploymentShortId(target.serviceDeploymentArn)})`,
+    }),
+  );
 }
 
 /** The target of {@link followPipeline}. */
@@ -237,6 +373,22 @@ export interface PipelineTarget {
   readonly service: string;
   readonly pipeline: string;
   readonly executionId: string;
+  /**
+   * The ECS service, when Amazon ECS blue/green deploys it: its deploy stage starts a service
+   * deployment, which is followed instead of a CodeDeploy deployment.
+   */
+  readonly ecs?: { readonly cluster: string; readonly service: string };
+}
+
+/** The start of the pipeline's deploy stage (its earliest action), once it has started. */
+function deployStageStart(actions: readonly ActionExecutionDetail[]): Date | undefined {
+  const starts = actions
+    .filter(
+      (action) =>
+        action.stageName === STAGES.deploy || action.input?.actionTypeId?.category === "Deploy",
+    )
+    .flatMap((action) => (action.startTime === undefined ? [] : [action.startTime]));
+  return starts.sort((a, b) => a.getTime() - b.getTime())[0];
 }
 
 function actionLine(action: ActionExecutionDetail): string | undefined {
@@ -265,6 +417,7 @@ export async function followPipeline(
     service: target.service,
     executionId: target.executionId,
   };
+  let serviceDeploymentArn: string | undefined;
   for (;;) {
     const { pipelineExecution: execution } = await call("codepipeline:GetPipelineExecution", () =>
       deps.clients.codePipeline.send(
@@ -291,6 +444,60 @@ export async function followPipeline(
     for (const action of ordered) {
       const line = actionLine(action);
       if (line !== undefined) say(line);
+    }
+    if (target.ecs !== undefined) {
+      // The deploy stage starts an ECS service deployment: the first one created after it began.
+      const started = deployStageStart(ordered);
+      if (serviceDeploymentArn === undefined && started !== undefined) {
+        const created = await listServiceDeployments(
+          deps.clients.ecs,
+          target.ecs.cluster,
+          target.ecs.service,
+          { createdAfter: started },
+        );
+        serviceDeploymentArn = created[created.length - 1]?.serviceDeploymentArn;
+        if (serviceDeploymentArn !== undefined) {
+          say(`service deployment ${serviceDeploymentShortId(serviceDeploymentArn)} started`);
+        }
+      }
+      if (serviceDeploymentArn !== undefined) {
+        // The service deployment is the truth: follow it whatever the pipeline says meanwhile.
+        const result = await pollEcsDeployment(
+          {
+            environment: target.environment,
+            service: target.service,
+            serviceDeploymentArn,
+            until: "live",
+          },
+          deps,
+          say,
+          waited,
+        );
+        if (result !== undefined) return { ...result, executionId: target.executionId };
+        if (deps.now() >= deps.deadline) {
+          return {
+            ...base,
+            deploymentId: serviceDeploymentArn,
+            outcome: "timeout",
+            detail: `service deployment ${serviceDeploymentShortId(serviceDeploymentArn)} still in progress at the deadline`,
+          };
+        }
+        await deps.sleep(deps.intervalMs);
+        continue;
+      }
+      if (execution?.status === "Succeeded") {
+        // ListServiceDeployments may lag a moment behind the action that started the deployment.
+        if (waited.recordPolls < RECORD_POLLS) {
+          waited.recordPolls += 1;
+          await deps.sleep(deps.intervalMs);
+          continue;
+        }
+        return {
+          ...base,
+          outcome: "failed",
+          detail: `pipeline ${target.pipeline} succeeded but no ECS service deployment of ${target.ecs.service} was started by its deploy stage`,
+        };
+      }
     }
     const deploy = ordered.find(
       (action) => action.input?.actionTypeId?.provider === "CodeDeployToECS",

@@ -127,7 +127,7 @@ export function program(deps: CliDeps, exit: (code: number) => void): Command {
     cli
       .command("rollback")
       .description(
-        "Roll a service back: stop a deployment still in progress or in its termination wait (instant), else redeploy an earlier recorded release without a rebuild",
+        "Roll a service back: stop a deployment still in progress, in its termination wait or its ECS bake time (instant), else redeploy an earlier recorded release without a rebuild",
       )
       .argument("<env>", "the environment")
       .argument("<service>", "the service")

@@ -168,6 +168,15 @@ export async function collectMatrix(
   };
 }
 
+/** The engines of a column's services, sorted (`codedeploy`, `ecs`). */
+export function columnEngines(column: EnvironmentColumn): string[] {
+  const engines = new Set<string>();
+  for (const status of column.report?.services ?? []) {
+    if (status.engine !== undefined) engines.add(status.engine);
+  }
+  return [...engines].sort();
+}
+
 /** A cell's state word: live, deploying + stage, drift, none. */
 export function cellState(status: ServiceStatus | undefined): string {
   if (status === undefined) return "-";
@@ -235,9 +244,17 @@ export function renderMatrixText(
     service,
     ...matrix.environments.map((column) => cellText(cellOf(column, service), now)),
   ]);
+  // The engine is named when it is not CodeDeploy alone (the default engine).
+  const engineNote = (column: EnvironmentColumn): string => {
+    const engines = columnEngines(column);
+    return engines.length === 0 || (engines.length === 1 && engines[0] === "codedeploy")
+      ? ""
+      : ` ${engines.join("+")}`;
+  };
   const where = matrix.environments
     .map(
-      (column) => `${column.environment}${column.region === undefined ? "" : ` ${column.region}`}`,
+      (column) =>
+        `${column.environment}${column.region === undefined ? "" : ` ${column.region}`}${engineNote(column)}`,
     )
     .join(", ");
   const warnings = matrixWarnings(matrix, problems);
@@ -257,6 +274,7 @@ export function matrixJson(matrix: Matrix, problems: readonly string[]) {
       environment: column.environment,
       region: column.region ?? null,
       deployed: column.report !== undefined,
+      engines: columnEngines(column),
       problem: column.problem ?? null,
     })),
     services: matrix.services.map((service) => ({
@@ -270,6 +288,7 @@ export function matrixJson(matrix: Matrix, problems: readonly string[]) {
               ? null
               : {
                   state: status.state,
+                  engine: status.engine ?? null,
                   label: cellState(status),
                   version: status.release?.version ?? null,
                   author: status.release?.author ?? null,

@@ -36,6 +36,7 @@ import {
   readPipelineFacts,
   startPipeline,
   type Environment,
+  engineTarget,
 } from "./targets";
 
 /** The IAM actions `promote` calls (in the source environment: the first three). */
@@ -314,17 +315,20 @@ export async function promoteCommand(
     }
     const follow = followDeps(deps, to.clients, wait);
     const results = await Promise.all(
-      started.map((item) =>
-        followPipeline(
+      started.map(async (item) => {
+        // Amazon ECS blue/green or CodeDeploy: read from the service's deployment controller.
+        const { ecs } = await engineTarget(to, to.index.services[item.service]!);
+        return followPipeline(
           {
             environment: to.name,
             service: item.service,
             pipeline: item.facts.name,
             executionId: item.executionId,
+            ...(ecs === undefined ? {} : { ecs }),
           },
           follow,
-        ),
-      ),
+        );
+      }),
     );
     return reportResults(deps, options.json === true, [...skipped, ...results]);
   } catch (error) {

@@ -11,14 +11,30 @@ import {
   ListDeploymentsCommand,
   StopDeploymentCommand,
 } from "@aws-sdk/client-codedeploy";
+import { StopServiceDeploymentCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { parse } from "yaml";
 import { promotionNote, type ReleaseRecord } from "../../hooks/core/release";
 import { ACTIVE_DEPLOYMENT_STATUSES, call, readHistory } from "../status/collect";
 import { CliError, confirmOrFail, Exit, explain, usageError, type CliDeps } from "./common";
-import { followDeployment, hookVerdict, readDeployment } from "./follow";
+import {
+  ACTIVE_SERVICE_DEPLOYMENT_STATUSES,
+  BAKE_TIME,
+  describeServiceDeployment,
+  listServiceDeployments,
+  ROLLING_BACK_STATUSES,
+  serviceDeploymentShortId,
+} from "../status/ecs";
+import { readServiceEngine } from "../status/engine";
+import { followDeployment, followEcsDeployment, hookVerdict, readDeployment } from "./follow";
 import { regionFor } from "./region";
 import { followDeps, reportResults, waitOptions, type WaitOptions } from "./report";
-import { openEnvironment, pickServices, readLiveRelease, type Environment } from "./targets";
+import {
+  engineTarget,
+  openEnvironment,
+  pickServices,
+  readLiveRelease,
+  type Environment,
+} from "./targets";
 
 /** The IAM actions `rollback` calls. */
 export const ROLLBACK_ACTIONS = [
@@ -33,6 +49,11 @@ export const ROLLBACK_ACTIONS = [
   "codedeploy:GetDeploymentConfig",
   "codedeploy:GetApplicationRevision",
   "codedeploy:RegisterApplicationRevision",
+  "ecs:DescribeServices",
+  "ecs:ListServiceDeployments",
+  "ecs:DescribeServiceDeployments",
+  "ecs:StopServiceDeployment",
+  "ecs:UpdateService",
 ] as const;
 
 /** The options of `rollback`. */
@@ -113,6 +134,184 @@ async function appSpecOf(
   }
 }
 
+/** The live release and the recorded one to go back to; a CliError when there is none. */
+async function releaseToRedeploy(
+  environment: Environment,
+  service: string,
+  to: string | undefined,
+): Promise<{ readonly live: ReleaseRecord | undefined; readonly target: ReleaseRecord }> {
+  const [live, history] = await Promise.all([
+    readLiveRelease(environment.clients.ssm, environment.name, service),
+    readHistory(environment.clients.ssm, environment.name, service),
+  ]);
+  const releases = history.flatMap((item) => (item.release === undefined ? [] : [item.release]));
+  const target = chooseRelease(releases, live, to);
+  if (target === undefined) {
+    throw new CliError(Exit.failed, [
+      to === undefined
+        ? `rollback: no earlier release of ${service} is recorded in ${environment.name} to go back to (releases recorded: ${releases.length}).`
+        : `rollback: no release ${to} of ${service} is recorded in ${environment.name}; ` +
+          `recorded: ${[...new Set(releases.map((r) => r.version))].slice(0, 10).join(", ") || "(none)"}.`,
+      `See them with: greenlight status ${environment.name} --history ${service}`,
+    ]);
+  }
+  if (live !== undefined && target.taskDefinitionArn === live.taskDefinitionArn) {
+    throw new CliError(Exit.failed, [
+      `rollback: ${target.version} is what is live in ${environment.name} already.`,
+    ]);
+  }
+  if (target.taskDefinitionArn === "") {
+    throw new CliError(Exit.failed, [
+      `rollback: the record of ${target.version} names no task definition; deploy it with greenlight deploy ${environment.name} ${service} --ref ${target.ref || target.commit}.`,
+    ]);
+  }
+  return { live, target };
+}
+
+/**
+ * Rollback on the Amazon ECS engine: while a service deployment is not over (shifting traffic,
+ * or in its bake time with the previous revision kept), `StopServiceDeployment` with `ROLLBACK`
+ * (production traffic flips back); otherwise, or with `--to`, `UpdateService` with the recorded
+ * release's task definition, which starts a blue/green deployment (the live hook runs again).
+ */
+async function rollbackEcs(
+  environment: Environment,
+  service: string,
+  ecs: { readonly cluster: string; readonly service: string },
+  options: RollbackOptions,
+  wait: ReturnType<typeof waitOptions>,
+  deps: CliDeps,
+): Promise<number> {
+  const clients = environment.clients;
+  const [active] =
+    options.to === undefined
+      ? await listServiceDeployments(clients.ecs, ecs.cluster, ecs.service, {
+          statuses: ACTIVE_SERVICE_DEPLOYMENT_STATUSES,
+        })
+      : [];
+  const activeArn = active?.serviceDeploymentArn;
+  if (activeArn !== undefined) {
+    const id = serviceDeploymentShortId(activeArn);
+    const deployment = await describeServiceDeployment(clients.ecs, activeArn);
+    const status = deployment?.status ?? active?.status ?? "UNKNOWN";
+    const stage = deployment?.lifecycleStage;
+    const already = ROLLING_BACK_STATUSES.has(status);
+    deps.stderr.write(
+      `${service} in ${environment.name}: service deployment ${id} is ${status}${stage === undefined ? "" : ` at ${stage}`}` +
+        (stage === BAKE_TIME
+          ? ", live, with the previous revision still kept (bake time)"
+          : already
+            ? ", already going back"
+            : ", not yet live") +
+        ".\n" +
+        (already
+          ? ""
+          : "Rollback stops it with ROLLBACK: production traffic goes back to the previous revision, instantly.\n"),
+    );
+    if (!already) {
+      const go = await confirmOrFail(
+        deps,
+        "rollback",
+        `Stop ${id} and roll back ${service} in ${environment.name}?`,
+        options.yes === true,
+      );
+      if (!go) {
+        deps.stderr.write("rollback: nothing changed.\n");
+        return Exit.failed;
+      }
+      await call("ecs:StopServiceDeployment", () =>
+        clients.ecs.send(
+          new StopServiceDeploymentCommand({
+            serviceDeploymentArn: activeArn,
+            stopType: "ROLLBACK",
+          }),
+        ),
+      );
+      deps.stderr.write(`${service}: StopServiceDeployment ${id} (ROLLBACK) requested\n`);
+    }
+    if (!wait.wait) {
+      return reportResults(deps, options.json === true, [
+        {
+          environment: environment.name,
+          service,
+          outcome: "stopping",
+          deploymentId: activeArn,
+          detail: `stopping service deployment ${id} with rollback`,
+        },
+      ]);
+    }
+    const result = await followEcsDeployment(
+      { environment: environment.name, service, serviceDeploymentArn: activeArn, until: "stopped" },
+      followDeps(deps, clients, wait),
+    );
+    return reportResults(deps, options.json === true, [result]);
+  }
+
+  const { live, target } = await releaseToRedeploy(environment, service, options.to);
+  const running = (await readServiceEngine(clients.ecs, ecs.cluster, ecs.service))?.service;
+  if (running?.taskDefinition === target.taskDefinitionArn) {
+    throw new CliError(Exit.failed, [
+      `rollback: ECS already runs ${target.taskDefinitionArn} (${target.version}) for ${service}; the release record is behind. See greenlight status ${environment.name}.`,
+    ]);
+  }
+  const note = promotionNote(target);
+  deps.stderr.write(
+    `${service} in ${environment.name}: live now ${live?.version ?? "(nothing recorded)"}; ` +
+      `roll back to ${target.version} (${target.imageUri || target.taskDefinitionArn}, deployed ${target.deployedAt}` +
+      `${note === undefined ? "" : `, ${note}`}) without a rebuild: an ECS blue/green deployment of its task definition.\n`,
+  );
+  const go = await confirmOrFail(
+    deps,
+    "rollback",
+    `Redeploy ${service} ${target.version} in ${environment.name}?`,
+    options.yes === true,
+  );
+  if (!go) {
+    deps.stderr.write("rollback: nothing changed.\n");
+    return Exit.failed;
+  }
+  const updated = await call("ecs:UpdateService", () =>
+    clients.ecs.send(
+      new UpdateServiceCommand({
+        cluster: ecs.cluster,
+        service: ecs.service,
+        taskDefinition: target.taskDefinitionArn,
+      }),
+    ),
+  );
+  const started =
+    updated.service?.currentServiceDeployment ??
+    (
+      await listServiceDeployments(clients.ecs, ecs.cluster, ecs.service, {
+        statuses: ACTIVE_SERVICE_DEPLOYMENT_STATUSES,
+      })
+    )[0]?.serviceDeploymentArn;
+  if (started === undefined) {
+    throw new CliError(Exit.failed, [
+      `rollback: UpdateService of ${ecs.service} started no service deployment that ECS lists; see greenlight status ${environment.name}.`,
+    ]);
+  }
+  const id = serviceDeploymentShortId(started);
+  deps.stderr.write(`${service}: service deployment ${id} started\n`);
+  if (!wait.wait) {
+    return reportResults(deps, options.json === true, [
+      {
+        environment: environment.name,
+        service,
+        outcome: "redeploying",
+        deploymentId: started,
+        version: target.version,
+        detail: `redeploying ${target.version} (service deployment ${id})`,
+      },
+    ]);
+  }
+  const result = await followEcsDeployment(
+    { environment: environment.name, service, serviceDeploymentArn: started, until: "live" },
+    followDeps(deps, clients, wait),
+  );
+  return reportResults(deps, options.json === true, [result]);
+}
+
 /** Runs `rollback`; resolves to the exit code. */
 export async function rollbackCommand(
   environmentName: string,
@@ -136,6 +335,10 @@ export async function rollbackCommand(
       ReturnType<typeof pickServices>[number],
     ];
 
+    const { ecs } = await engineTarget(environment, entry);
+    if (ecs !== undefined) {
+      return await rollbackEcs(environment, service, ecs, options, wait, deps);
+    }
     const active =
       options.to === undefined
         ? await activeDeployment(environment, entry.deploymentGroup)
@@ -184,31 +387,7 @@ export async function rollbackCommand(
       return reportResults(deps, options.json === true, [result]);
     }
 
-    const [live, history] = await Promise.all([
-      readLiveRelease(environment.clients.ssm, environment.name, service),
-      readHistory(environment.clients.ssm, environment.name, service),
-    ]);
-    const releases = history.flatMap((item) => (item.release === undefined ? [] : [item.release]));
-    const target = chooseRelease(releases, live, options.to);
-    if (target === undefined) {
-      throw new CliError(Exit.failed, [
-        options.to === undefined
-          ? `rollback: no earlier release of ${service} is recorded in ${environment.name} to go back to (releases recorded: ${releases.length}).`
-          : `rollback: no release ${options.to} of ${service} is recorded in ${environment.name}; ` +
-            `recorded: ${[...new Set(releases.map((r) => r.version))].slice(0, 10).join(", ") || "(none)"}.`,
-        `See them with: greenlight status ${environment.name} --history ${service}`,
-      ]);
-    }
-    if (live !== undefined && target.taskDefinitionArn === live.taskDefinitionArn) {
-      throw new CliError(Exit.failed, [
-        `rollback: ${target.version} is what is live in ${environment.name} already.`,
-      ]);
-    }
-    if (target.taskDefinitionArn === "") {
-      throw new CliError(Exit.failed, [
-        `rollback: the record of ${target.version} names no task definition; deploy it with greenlight deploy ${environment.name} ${service} --ref ${target.ref || target.commit}.`,
-      ]);
-    }
+    const { live, target } = await releaseToRedeploy(environment, service, options.to);
     const content =
       (await appSpecOf(environment, target.deploymentId)) ??
       (live === undefined ? undefined : await appSpecOf(environment, live.deploymentId));

@@ -20,6 +20,7 @@ import {
 import { PROMOTE_ONLY_VARIABLE, PromoteVariables } from "../../components/buildspec";
 import { AwsCallError, StackIndexMissingError } from "../status/errors";
 import { call, readStackIndex } from "../status/collect";
+import { readServiceEngine, type Engine } from "../status/engine";
 import { CliError, Exit, type CliClients } from "./common";
 
 /** An environment as a command sees it. */
@@ -168,4 +169,26 @@ export async function startPipeline(
 /** `v1.4.0 (Ada Lovelace, 3 h ago)` or `nothing recorded`. */
 export function describeLive(record: ReleaseRecord | undefined): string {
   return record === undefined ? "nothing recorded" : `${record.version} (${record.deployedAt})`;
+}
+
+/**
+ * A service's engine, read from ECS (its deployment controller), and the ECS service to follow
+ * when Amazon ECS blue/green deploys it. A service ECS does not know is left to CodeDeploy's path.
+ */
+export async function engineTarget(
+  environment: Environment,
+  entry: StackIndexService,
+): Promise<{
+  readonly engine: Engine | undefined;
+  readonly ecs?: { readonly cluster: string; readonly service: string };
+}> {
+  const found = await readServiceEngine(
+    environment.clients.ecs,
+    environment.index.cluster,
+    entry.ecsService,
+  );
+  if (found === undefined) return { engine: undefined };
+  return found.engine === "ecs"
+    ? { engine: "ecs", ecs: { cluster: environment.index.cluster, service: entry.ecsService } }
+    : { engine: found.engine };
 }

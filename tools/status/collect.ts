@@ -12,7 +12,7 @@ import {
   type DeploymentStatus,
   type LifecycleEvent,
 } from "@aws-sdk/client-codedeploy";
-import { DescribeServicesCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
+import type { ECSClient, Service } from "@aws-sdk/client-ecs";
 import {
   GetParameterCommand,
   GetParameterHistoryCommand,
@@ -29,6 +29,18 @@ import {
   type ReleaseRecord,
   type StackIndex,
 } from "../../hooks/core/release";
+import { call } from "./call";
+import {
+  ACTIVE_SERVICE_DEPLOYMENT_STATUSES,
+  describeEcsStage,
+  describeServiceDeployment,
+  listServiceDeployments,
+  revisionTaskDefinitions,
+  runningRevisions,
+  servingTaskDefinition,
+  type RunningRevision,
+} from "./ecs";
+import { describeServices, engineOf, type Engine } from "./engine";
 import { AwsCallError, StackIndexMissingError, StackIndexUnreadableError } from "./errors";
 
 /** The clients `status` uses. */
@@ -51,14 +63,25 @@ export type ServiceState = "live" | "deploying" | "drift" | "no-record" | "missi
 
 /** A deployment in progress. */
 export interface DeploymentProgress {
+  /** CodeDeploy: the deployment id (`d-…`); ECS: the service deployment ARN. */
   readonly id: string;
-  /** `Created`, `Queued`, `InProgress`, `Ready`. */
+  /**
+   * CodeDeploy: `Created`, `Queued`, `InProgress`, `Ready`. ECS: `PENDING`, `IN_PROGRESS`,
+   * `STOP_REQUESTED`, `ROLLBACK_REQUESTED`, `ROLLBACK_IN_PROGRESS`.
+   */
   readonly status: string;
-  /** The current lifecycle event, e.g. `AllowTraffic (InProgress)`, when it could be read. */
+  /**
+   * CodeDeploy: the current lifecycle event, e.g. `AllowTraffic (InProgress)`; ECS: the lifecycle
+   * stage, e.g. `BAKE_TIME`; when it could be read.
+   */
   readonly stage?: string;
-  /** The task definition it deploys, from its AppSpec. */
+  /** The task definition it deploys: from its AppSpec, or its target service revision. */
   readonly taskDefinitionArn?: string;
   readonly createdAt?: string;
+  /** ECS: why it is in its status (e.g. the alarm or hook that failed it). */
+  readonly statusReason?: string;
+  /** ECS: the rollback under way, when there is one. */
+  readonly rollback?: { readonly reason?: string; readonly startedAt?: string };
 }
 
 /** One task set of a blue/green service. */
@@ -76,18 +99,26 @@ export interface EcsRunning {
   readonly serviceName: string;
   readonly status: string;
   readonly deploymentController: string;
-  /** The task definition serving production: the PRIMARY task set's (or deployment's). */
+  /**
+   * The task definition serving production: the PRIMARY task set's (CodeDeploy), the running
+   * service revision's (ECS), else the PRIMARY deployment's.
+   */
   readonly taskDefinitionArn?: string;
   readonly runningCount: number;
   readonly desiredCount: number;
   readonly pendingCount: number;
+  /** CodeDeploy's task sets (none with the ECS controller). */
   readonly taskSets: readonly TaskSetStatus[];
+  /** The service revisions running (ECS controller only). */
+  readonly revisions?: readonly RunningRevision[];
 }
 
 /** The status of one service. */
 export interface ServiceStatus {
   readonly service: string;
   readonly state: ServiceState;
+  /** The engine that deploys it, from its deployment controller; absent when ECS has no such service. */
+  readonly engine?: Engine;
   /** The live release, from its record. */
   readonly release?: ReleaseRecord;
   readonly deployment?: DeploymentProgress;
@@ -105,14 +136,7 @@ export interface StatusReport {
   readonly services: readonly ServiceStatus[];
 }
 
-/** Calls AWS, wrapping any failure in an {@link AwsCallError} that names the IAM action. */
-export async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new AwsCallError(action, error);
-  }
-}
+export { call };
 
 function isNotFound(error: unknown): boolean {
   const cause = error instanceof AwsCallError ? error.error : error;
@@ -147,7 +171,7 @@ export async function collectStatus(
   clients: StatusClients,
   now: number,
 ): Promise<StatusReport> {
-  const ecsServices = await describeEcsServices(
+  const ecsServices = await describeServices(
     clients.ecs,
     index.cluster,
     services.map((name) => index.services[name]?.ecsService ?? name),
@@ -156,17 +180,29 @@ export async function collectStatus(
     services.map(async (service): Promise<ServiceStatus> => {
       const entry = index.services[service];
       const ecsName = entry?.ecsService ?? service;
-      const [record, deployment] = await Promise.all([
+      const described = ecsServices.get(ecsName);
+      const engine = described === undefined ? undefined : engineOf(described);
+      const [record, deployment, revisions] = await Promise.all([
         readRelease(clients.ssm, index.environment, service),
-        entry === undefined
-          ? Promise.resolve<DeploymentLookup>({ warnings: [] })
-          : readDeploymentInProgress(clients.codeDeploy, index.application, entry.deploymentGroup),
+        engine === "ecs"
+          ? readEcsDeploymentInProgress(clients.ecs, index.cluster, ecsName)
+          : entry === undefined || entry.deploymentGroup === "" || engine !== "codedeploy"
+            ? Promise.resolve<DeploymentLookup>({ warnings: [] })
+            : readDeploymentInProgress(
+                clients.codeDeploy,
+                index.application,
+                entry.deploymentGroup,
+              ),
+        engine === "ecs" && described !== undefined
+          ? runningRevisions(clients.ecs, described)
+          : Promise.resolve(undefined),
       ]);
-      const ecs = ecsServices.get(ecsName);
+      const ecs = described === undefined ? undefined : ecsRunning(described, revisions);
       return serviceStatus({
         service,
         environment: index.environment,
         cluster: index.cluster,
+        ...(engine === undefined ? {} : { engine }),
         ...(record.release === undefined ? {} : { release: record.release }),
         ...(deployment.progress === undefined ? {} : { deployment: deployment.progress }),
         ...(ecs === undefined ? {} : { ecs }),
@@ -191,6 +227,7 @@ export interface ServiceFacts {
   readonly environment: string;
   readonly cluster: string;
   readonly ecsName: string;
+  readonly engine?: Engine;
   readonly release?: ReleaseRecord;
   readonly deployment?: DeploymentProgress;
   readonly ecs?: EcsRunning;
@@ -240,6 +277,7 @@ export function serviceStatus(facts: ServiceFacts): ServiceStatus {
   return {
     service: facts.service,
     state,
+    ...(facts.engine === undefined ? {} : { engine: facts.engine }),
     ...(release === undefined ? {} : { release }),
     ...(deployment === undefined ? {} : { deployment }),
     ...(ecs === undefined ? {} : { ecs }),
@@ -353,29 +391,11 @@ export function describeStage(events: readonly LifecycleEvent[]): string | undef
   return `${event.lifecycleEventName} (${event.status ?? "Unknown"})`;
 }
 
-/** DescribeServices in batches of 10 (its limit), by service name. */
-async function describeEcsServices(
-  ecs: ECSClient,
-  cluster: string,
-  names: readonly string[],
-): Promise<Map<string, EcsRunning>> {
-  const found = new Map<string, EcsRunning>();
-  for (let i = 0; i < names.length; i += 10) {
-    const batch = names.slice(i, i + 10);
-    const { services } = await call("ecs:DescribeServices", () =>
-      ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
-    );
-    for (const service of services ?? []) {
-      if (service.serviceName !== undefined && service.status !== "INACTIVE") {
-        found.set(service.serviceName, ecsRunning(service));
-      }
-    }
-  }
-  return found;
-}
-
-/** What ECS runs, from `DescribeServices`. Pure. */
-export function ecsRunning(service: Service): EcsRunning {
+/**
+ * What ECS runs, from `DescribeServices` (and, for the ECS controller, the running service
+ * revisions with their task definitions). Pure.
+ */
+export function ecsRunning(service: Service, revisions?: readonly RunningRevision[]): EcsRunning {
   const taskSets: TaskSetStatus[] = (service.taskSets ?? []).map((set) => ({
     id: set.id ?? "(unknown)",
     status: set.status ?? "UNKNOWN",
@@ -384,11 +404,8 @@ export function ecsRunning(service: Service): EcsRunning {
     desiredCount: set.computedDesiredCount ?? 0,
   }));
   const primaryTaskSet = taskSets.find((set) => set.status === "PRIMARY");
-  const primaryDeployment = service.deployments?.find((d) => d.status === "PRIMARY");
   const taskDefinitionArn =
-    primaryTaskSet?.taskDefinitionArn ??
-    primaryDeployment?.taskDefinition ??
-    service.taskDefinition;
+    primaryTaskSet?.taskDefinitionArn ?? servingTaskDefinition(service, revisions ?? []);
   return {
     serviceName: service.serviceName ?? "(unknown)",
     status: service.status ?? "UNKNOWN",
@@ -398,6 +415,63 @@ export function ecsRunning(service: Service): EcsRunning {
     desiredCount: service.desiredCount ?? 0,
     pendingCount: service.pendingCount ?? 0,
     taskSets,
+    ...(revisions === undefined ? {} : { revisions }),
+  };
+}
+
+/**
+ * The ECS service deployment in progress for a service, if any: the newest one not over, with
+ * its lifecycle stage, the task definition of its target revision and its rollback.
+ */
+async function readEcsDeploymentInProgress(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+): Promise<DeploymentLookup> {
+  const [brief] = await listServiceDeployments(ecs, cluster, service, {
+    statuses: ACTIVE_SERVICE_DEPLOYMENT_STATUSES,
+  });
+  const arn = brief?.serviceDeploymentArn;
+  if (brief === undefined || arn === undefined) return { warnings: [] };
+  const warnings: string[] = [];
+  const detail = await describeServiceDeployment(ecs, arn);
+  const targetRevision = detail?.targetServiceRevision?.arn ?? brief.targetServiceRevisionArn;
+  let taskDefinitionArn: string | undefined;
+  if (targetRevision !== undefined) {
+    try {
+      taskDefinitionArn = (await revisionTaskDefinitions(ecs, [targetRevision])).get(
+        targetRevision,
+      );
+    } catch (error) {
+      const action = error instanceof AwsCallError ? `${error.action}: ` : "";
+      const cause = error instanceof AwsCallError ? error.error : error;
+      warnings.push(`target revision unavailable (${action}${describeError(cause)})`);
+    }
+  }
+  const stage = detail === undefined ? undefined : describeEcsStage(detail);
+  const createdAt = detail?.createdAt ?? brief.createdAt;
+  const statusReason = detail?.statusReason ?? brief.statusReason;
+  const rollback = detail?.rollback;
+  return {
+    progress: {
+      id: arn,
+      status: detail?.status ?? brief.status ?? "unknown",
+      ...(stage === undefined ? {} : { stage }),
+      ...(taskDefinitionArn === undefined ? {} : { taskDefinitionArn }),
+      ...(createdAt === undefined ? {} : { createdAt: createdAt.toISOString() }),
+      ...(statusReason === undefined || statusReason === "" ? {} : { statusReason }),
+      ...(rollback === undefined
+        ? {}
+        : {
+            rollback: {
+              ...(rollback.reason === undefined ? {} : { reason: rollback.reason }),
+              ...(rollback.startedAt === undefined
+                ? {}
+                : { startedAt: rollback.startedAt.toISOString() }),
+            },
+          }),
+    },
+    warnings,
   };
 }
 

@@ -23,6 +23,9 @@ export const STATUS_ACTIONS = [
   "codedeploy:ListDeploymentTargets",
   "codedeploy:GetDeploymentTarget",
   "ecs:DescribeServices",
+  "ecs:ListServiceDeployments",
+  "ecs:DescribeServiceDeployments",
+  "ecs:DescribeServiceRevisions",
 ] as const;
 
 /** An AWS call that failed, with the IAM action it needed. */

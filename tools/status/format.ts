@@ -3,6 +3,7 @@ import { shortCommit } from "../../hooks/core/build-metadata";
 import { taskDefinitionLabel } from "../../hooks/core/console";
 import { firstLine, truncate } from "../../hooks/core/format";
 import type { HistoryEntry, ServiceStatus, StatusReport } from "./collect";
+import { engineLabel, type Engine } from "./engine";
 
 /** Lays rows out in columns two spaces apart; the last column is not padded. */
 export function formatTable(
@@ -81,10 +82,35 @@ export function renderStatusText(report: StatusReport, now: number): string[] {
   });
   return [
     `Greenlight ${report.environment}: region ${report.region}, cluster ${report.cluster}, ` +
-      `CodeDeploy application ${report.application}`,
+      describeEngines(report),
     "",
     ...formatTable(["SERVICE", "VERSION", "STATE", "WHO", "WHEN", "RUNNING", "WARNINGS"], rows),
   ];
+}
+
+/**
+ * Which engines deploy the services: `CodeDeploy application …` as always when CodeDeploy
+ * deploys them all, else each engine with its services. Pure.
+ */
+export function describeEngines(report: StatusReport): string {
+  const codeDeploy = `CodeDeploy application ${report.application || "(none)"}`;
+  const byEngine = new Map<Engine, string[]>();
+  for (const status of report.services) {
+    if (status.engine === undefined) continue;
+    byEngine.set(status.engine, [...(byEngine.get(status.engine) ?? []), status.service]);
+  }
+  const engines = [...byEngine.keys()].sort();
+  if (engines.length === 0 || (engines.length === 1 && engines[0] === "codedeploy")) {
+    return codeDeploy;
+  }
+  if (engines.length === 1) return `deployed by ${engineLabel(engines[0]!)}`;
+  return engines
+    .map(
+      (engine) =>
+        `${engine === "codedeploy" ? codeDeploy : engineLabel(engine)} for ` +
+        byEngine.get(engine)!.join(", "),
+    )
+    .join("; ");
 }
 
 /** The status as JSON (one document). */
@@ -99,6 +125,7 @@ export function renderStatusJson(report: StatusReport): string {
       services: report.services.map((status) => ({
         service: status.service,
         state: status.state,
+        engine: status.engine ?? null,
         version: status.release?.version ?? null,
         author: status.release?.author ?? null,
         deployedAt: status.release?.deployedAt ?? null,

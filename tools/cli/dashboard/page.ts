@@ -69,6 +69,7 @@ table { border-collapse: separate; border-spacing: 0; width: 100%; }
 .cell .version { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .cell .state { display: inline-block; margin-top: 2px; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; color: #0b0f13; background: var(--none); }
 .cell .who { color: var(--dim); font-size: 13px; margin-top: 4px; }
+.engine { display: inline-block; margin-left: 6px; padding: 0 6px; border: 1px solid var(--line); border-radius: 8px; font-size: 11px; color: var(--dim); vertical-align: 1px; }
 .cell.live { border-color: var(--live); } .cell.live .state { background: var(--live); }
 .cell.deploying { border-color: var(--deploying); } .cell.deploying .state { background: var(--deploying); }
 .cell.drift { border-color: var(--drift); } .cell.drift .state { background: var(--drift); }
@@ -110,6 +111,9 @@ export const PAGE_JS = `"use strict";
     if (s < 172800) return Math.floor(s / 3600) + " h ago";
     return Math.floor(s / 86400) + " d ago";
   }
+  function engineName(engine) {
+    return engine === "ecs" ? "ECS blue/green" : engine === "codedeploy" ? "CodeDeploy" : engine;
+  }
   function renderMatrix(matrix) {
     var table = document.getElementById("matrix");
     clear(table);
@@ -138,6 +142,10 @@ export const PAGE_JS = `"use strict";
           box.setAttribute("data-state", cell.state);
           box.appendChild(el("div", "version", cell.version || "—"));
           box.appendChild(el("span", "state", kind === "none" ? "none" : cell.label));
+          if (cell.engine) {
+            box.appendChild(document.createTextNode(" "));
+            box.appendChild(el("span", "engine", engineName(cell.engine)));
+          }
           var who = [];
           if (cell.deployedAt) who.push(age(cell.deployedAt));
           if (cell.author) who.push(cell.author);
@@ -161,8 +169,14 @@ export const PAGE_JS = `"use strict";
     renderList("progress", items.map(function (d) {
       var li = el("li");
       li.appendChild(el("strong", "", d.environment + " · " + d.service));
+      if (d.engine) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "engine", engineName(d.engine)));
+      }
       li.appendChild(document.createTextNode(" — " + d.status + (d.stage ? ", " + d.stage : "") + " "));
-      li.appendChild(el("span", "mono", d.deploymentId));
+      var id = el("span", "mono", d.shortId);
+      id.title = d.deploymentId;
+      li.appendChild(id);
       if (d.startedAt) li.appendChild(document.createTextNode(" · started " + age(d.startedAt)));
       return li;
     }), "Nothing deploying right now.");

@@ -7,6 +7,7 @@ import { shortCommit } from "../../../hooks/core/build-metadata";
 import { firstLine, truncate } from "../../../hooks/core/format";
 import { promotionNote } from "../../../hooks/core/release";
 import { readHistory } from "../../status/collect";
+import { serviceDeploymentShortId } from "../../status/ecs";
 import { collectMatrix, matrixJson, type MatrixDeps } from "../matrix";
 
 /** How many releases per service and environment the page lists. */
@@ -33,7 +34,12 @@ export interface RecentRelease {
 export interface InProgress {
   readonly environment: string;
   readonly service: string;
+  /** `codedeploy` or `ecs` (Amazon ECS blue/green), from the service's deployment controller. */
+  readonly engine: string | null;
+  /** CodeDeploy's `d-…`, or the ECS service deployment ARN. */
   readonly deploymentId: string;
+  /** What the page shows: `d-…`, or the last part of the service deployment ARN. */
+  readonly shortId: string;
   readonly status: string;
   readonly stage: string | null;
   readonly startedAt: string | null;
@@ -71,7 +77,12 @@ export async function readSnapshot(
         inProgress.push({
           environment: column.environment,
           service: status.service,
+          engine: status.engine ?? null,
           deploymentId: status.deployment.id,
+          shortId:
+            status.engine === "ecs"
+              ? serviceDeploymentShortId(status.deployment.id)
+              : status.deployment.id,
           status: status.deployment.status,
           stage: status.deployment.stage ?? null,
           startedAt: status.deployment.createdAt ?? null,
@@ -92,7 +103,10 @@ export async function readSnapshot(
               ref: release.ref,
               message: truncate(firstLine(release.commitMessage), 100),
               digest: shortDigest(release.imageUri),
-              deploymentId: release.deploymentId,
+              // An ECS record names the service deployment by ARN: its last part reads better.
+              deploymentId: release.deploymentId.startsWith("arn:")
+                ? serviceDeploymentShortId(release.deploymentId)
+                : release.deploymentId,
               promotedFrom: promotionNote(release) ?? null,
               live: i === 0 && status.release?.deploymentId === release.deploymentId,
             })),
