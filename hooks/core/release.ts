@@ -166,9 +166,16 @@ export function parseReleaseRecord(value: string): ReleaseRecord {
 /** Reads the stack index from its parameter's value. Pure; throws {@link ReleaseRecordError}. */
 export function parseStackIndex(value: string): StackIndex {
   const document = parseObject(value, "stack index");
-  const text = (record: Record<string, unknown>, key: string, where: string): string => {
+  // `application` and `deploymentGroup` are "" on the ecs engine (no CodeDeploy), so they may be
+  // empty; every other name must be set.
+  const text = (
+    record: Record<string, unknown>,
+    key: string,
+    where: string,
+    mayBeEmpty = false,
+  ): string => {
     const field = record[key];
-    if (typeof field !== "string" || field === "") {
+    if (typeof field !== "string" || (field === "" && !mayBeEmpty)) {
       throw new ReleaseRecordError(`the stack index has no string "${where}${key}"`);
     }
     return field;
@@ -186,7 +193,7 @@ export function parseStackIndex(value: string): StackIndex {
     const optional = (key: string): string => (typeof entry[key] === "string" ? entry[key] : "");
     services[name] = {
       ecsService: text(entry, "ecsService", `services.${name}.`),
-      deploymentGroup: text(entry, "deploymentGroup", `services.${name}.`),
+      deploymentGroup: text(entry, "deploymentGroup", `services.${name}.`, true),
       pipeline: optional("pipeline"),
       logGroup: optional("logGroup"),
       prodUrl: optional("prodUrl"),
@@ -196,7 +203,7 @@ export function parseStackIndex(value: string): StackIndex {
     environment: text(document, "environment", ""),
     region: text(document, "region", ""),
     cluster: text(document, "cluster", ""),
-    application: text(document, "application", ""),
+    application: text(document, "application", "", true),
     services,
   };
 }

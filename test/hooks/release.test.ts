@@ -120,6 +120,39 @@ describe("hooks/core/release", () => {
     );
   });
 
+  it("reads an ecs stack's index, which names no CodeDeploy application or deployment group", () => {
+    const index = {
+      environment: "dev",
+      region: "eu-west-1",
+      cluster: "greenlight-dev",
+      application: "",
+      services: {
+        checkout: {
+          ecsService: "checkout",
+          deploymentGroup: "",
+          pipeline: "greenlight-dev-checkout",
+          logGroup: "/greenlight/dev/checkout",
+          prodUrl: "https://checkout.shop.example.com",
+        },
+      },
+    };
+    assert.deepEqual(parseStackIndex(JSON.stringify(index)), index);
+    assert.throws(
+      () => parseStackIndex(JSON.stringify({ ...index, cluster: "" })),
+      /no string "cluster"/,
+    );
+    assert.throws(
+      () =>
+        parseStackIndex(
+          JSON.stringify({
+            ...index,
+            services: { checkout: { ecsService: "", deploymentGroup: "" } },
+          }),
+        ),
+      /no string "services\.checkout\.ecsService"/,
+    );
+  });
+
   it("keeps where a promoted release came from, and says it: promoted from staging, deployment d-…", () => {
     const promoted: ReleaseRecord = {
       ...RECORD,
